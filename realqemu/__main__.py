@@ -1,0 +1,5 @@
+import sys
+
+from .record import record_main
+
+sys.exit(record_main())
