@@ -5,6 +5,13 @@ from .record import Recording, Unavailable, record, record_main
 from .scenarios import SCENARIOS, build
 
 __all__ = [
-    "SCENARIOS", "VERSIONS", "Recording", "Unavailable", "build", "find_qemu",
-    "record", "record_main", "unavailable_reason",
+    "SCENARIOS",
+    "VERSIONS",
+    "Recording",
+    "Unavailable",
+    "build",
+    "find_qemu",
+    "record",
+    "record_main",
+    "unavailable_reason",
 ]

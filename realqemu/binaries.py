@@ -41,10 +41,13 @@ class QemuBuild:
         return argv
 
     def version_string(self) -> str:
-        """First line of ``qemu-system-x86_64 --version``, e.g. 'QEMU emulator version 7.2.22 (...)'."""
+        """First line of ``--version``, e.g. 'QEMU emulator version 7.2.22 (...)'."""
         out = subprocess.run(
             self.base_argv() + ["--version"],
-            capture_output=True, text=True, timeout=20, check=True,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
         ).stdout
         return out.splitlines()[0].strip() if out else ""
 
@@ -52,12 +55,14 @@ class QemuBuild:
         """'7.2.22' from the version string."""
         s = self.version_string()
         prefix = "QEMU emulator version "
-        return s[len(prefix):].split()[0] if s.startswith(prefix) else s
+        return s[len(prefix) :].split()[0] if s.startswith(prefix) else s
 
 
 def check_version(version: str) -> str:
     if version not in VERSIONS:
-        raise ValueError(f"unknown QEMU version {version!r} (expected one of {', '.join(VERSIONS)})")
+        raise ValueError(
+            f"unknown QEMU version {version!r} (expected one of {', '.join(VERSIONS)})"
+        )
     return version
 
 

@@ -113,8 +113,12 @@ class Harness:
         log = self.dir / f"{name}.log"
         with log.open("ab") as out:
             p = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True, cwd=self.dir,
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self.dir,
             )
         proc = _Proc(name, p, log)
         self.procs[name] = proc
@@ -157,33 +161,56 @@ class Harness:
 
     def _qemu_argv(self, side: str) -> list[str]:
         argv = self.build.base_argv() + [
-            "-name", f"migcheck-{side}",
-            "-machine", "q35,memory-backend=pc.ram",
-            "-accel", "tcg",
-            "-m", f"{RAM_MIB}M",
-            "-nographic", "-nodefaults", "-display", "none",
-            "-qmp", f"unix:{self.dir / (side + '-qmp.sock')},server=on,wait=off",
+            "-name",
+            f"migcheck-{side}",
+            "-machine",
+            "q35,memory-backend=pc.ram",
+            "-accel",
+            "tcg",
+            "-m",
+            f"{RAM_MIB}M",
+            "-nographic",
+            "-nodefaults",
+            "-display",
+            "none",
+            "-qmp",
+            f"unix:{self.dir / (side + '-qmp.sock')},server=on,wait=off",
         ]
         if side == "src":
-            argv += ["-object", f"memory-backend-file,id=pc.ram,size={RAM_MIB}M,"
-                     f"mem-path={self.dir / 'src-ram.bin'},share=off"]
+            argv += [
+                "-object",
+                f"memory-backend-file,id=pc.ram,size={RAM_MIB}M,"
+                f"mem-path={self.dir / 'src-ram.bin'},share=off",
+            ]
         else:
-            argv += ["-object", f"memory-backend-ram,id=pc.ram,size={RAM_MIB}M",
-                     "-incoming", "defer"]
+            argv += [
+                "-object",
+                f"memory-backend-ram,id=pc.ram,size={RAM_MIB}M",
+                "-incoming",
+                "defer",
+            ]
         return argv
 
     async def _start_proxy_a(self) -> None:
-        self._spawn("proxy-a", [
-            "socat", f"UNIX-LISTEN:{self.src_sock},fork,unlink-early",
-            f"TCP:127.0.0.1:{self.port}",
-        ])
+        self._spawn(
+            "proxy-a",
+            [
+                "socat",
+                f"UNIX-LISTEN:{self.src_sock},fork,unlink-early",
+                f"TCP:127.0.0.1:{self.port}",
+            ],
+        )
         await self._wait_for("proxy (a) socket", lambda: _is_socket(self.src_sock), 10)
 
     async def _start_proxy_b(self) -> None:
-        self._spawn("proxy-b", [
-            "socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork",
-            f"UNIX-CONNECT:{self.dst_sock}",
-        ])
+        self._spawn(
+            "proxy-b",
+            [
+                "socat",
+                f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork",
+                f"UNIX-CONNECT:{self.dst_sock}",
+            ],
+        )
         await self._wait_for("proxy (b) port", lambda: _tcp_listening(self.port), 10)
 
     # ---- QMP --------------------------------------------------------------------------
@@ -207,9 +234,12 @@ class Harness:
                 await asyncio.sleep(0.1)
         self.qmp[side] = client
         greeting = client.greeting
-        self.trace.mark("qmp-connected", peer=side,
-                        greeting=greeting._asdict() if greeting is not None else None,
-                        note="qmp_capabilities negotiated by qemu.qmp")
+        self.trace.mark(
+            "qmp-connected",
+            peer=side,
+            greeting=greeting._asdict() if greeting is not None else None,
+            note="qmp_capabilities negotiated by qemu.qmp",
+        )
         self._pumps.append(asyncio.create_task(self._pump(side, listener)))
 
     async def _pump(self, side: str, listener) -> None:
@@ -219,8 +249,9 @@ class Harness:
             self.events[side].append(data)
             self.last_event = time.monotonic()
 
-    async def command(self, side: str, name: str, args: dict | None = None,
-                      expect: str = "ok") -> dict:
+    async def command(
+        self, side: str, name: str, args: dict | None = None, expect: str = "ok"
+    ) -> dict:
         """Run one QMP command and record it and its reply; returns the reply object."""
         from qemu.qmp import ExecuteError, QMPClient
 
@@ -252,9 +283,14 @@ class Harness:
         caps = [{"capability": c, "state": True} for c in CAPABILITIES]
         for side in ("dst", "src"):
             await self.command(side, "migrate-set-capabilities", {"capabilities": caps})
-        await self.command("src", "migrate-set-parameters", {
-            "max-bandwidth": MAX_BANDWIDTH, "max-postcopy-bandwidth": MAX_POSTCOPY_BANDWIDTH,
-        })
+        await self.command(
+            "src",
+            "migrate-set-parameters",
+            {
+                "max-bandwidth": MAX_BANDWIDTH,
+                "max-postcopy-bandwidth": MAX_POSTCOPY_BANDWIDTH,
+            },
+        )
         await self.command("dst", "migrate-incoming", {"uri": f"unix:{self.dst_sock}"})
         await self._wait_for("dst listening socket", lambda: _is_socket(self.dst_sock), 10)
         await self._start_proxy_b()
@@ -320,11 +356,11 @@ class Harness:
                     raise
             await asyncio.sleep(0.2)  # let late events arrive
         finally:
-            self.trace.mark("end")
-            for side in ("src", "dst"):
-                status = self.procs.get(side)
-                if status is not None and status.popen.poll() is not None:
-                    self.trace.mark("exited", peer=side, code=status.popen.returncode)
+            exited = {
+                n: p.popen.returncode for n, p in self.procs.items() if p.popen.poll() is not None
+            }
+            alive = sorted(n for n in self.procs if n not in exited)
+            self.trace.mark("end", killed=alive, **({"exited": exited} if exited else {}))
             self.kill_all()
             for client in self.qmp.values():
                 with contextlib.suppress(Exception):

@@ -42,10 +42,11 @@ def record(scenario: str, version: str, out_path: str | Path) -> Recording:
     qemu = build.version_string()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"migcheck-{scenario}-{version}-") as d, \
-            TraceWriter(out_path) as trace:
-        trace.mark("start", scenario=scenario, qemu=version, version=qemu,
-                   binary=str(build.binary))
+    with (
+        tempfile.TemporaryDirectory(prefix=f"migcheck-{scenario}-{version}-") as d,
+        TraceWriter(out_path) as trace,
+    ):
+        trace.mark("start", scenario=scenario, qemu=version, version=qemu, binary=str(build.binary))
         run_harness(build, list(steps), trace, Path(d))
         seconds = trace.now()
     return Recording(scenario, version, qemu, out_path, seconds)
@@ -66,12 +67,18 @@ def record_main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed its one-line usage error
         return 0 if e.code == 0 else 2
     if args.scenario not in scenarios.SCENARIOS:
-        print(f"migcheck record: unknown scenario {args.scenario!r} "
-              f"(expected one of {', '.join(scenarios.SCENARIOS)})", file=sys.stderr)
+        print(
+            f"migcheck record: unknown scenario {args.scenario!r} "
+            f"(expected one of {', '.join(scenarios.SCENARIOS)})",
+            file=sys.stderr,
+        )
         return 2
     if args.qemu not in VERSIONS:
-        print(f"migcheck record: unknown QEMU version {args.qemu!r} "
-              f"(expected one of {', '.join(VERSIONS)})", file=sys.stderr)
+        print(
+            f"migcheck record: unknown QEMU version {args.qemu!r} "
+            f"(expected one of {', '.join(VERSIONS)})",
+            file=sys.stderr,
+        )
         return 2
     try:
         rec = record(args.scenario, args.qemu, args.out)
@@ -79,8 +86,11 @@ def record_main(argv: list[str] | None = None) -> int:
         print(f"migcheck record: real QEMU {args.qemu} unavailable: {e}", file=sys.stderr)
         return 2
     except ScenarioError as e:
-        print(f"migcheck record: {args.scenario} on QEMU {args.qemu} failed: {e} "
-              f"(partial trace in {args.out})", file=sys.stderr)
+        print(
+            f"migcheck record: {args.scenario} on QEMU {args.qemu} failed: {e} "
+            f"(partial trace in {args.out})",
+            file=sys.stderr,
+        )
         return 1
     print(f"{rec.path}: {rec.scenario} on {rec.qemu} ({rec.seconds:.1f} s)")
     return 0
