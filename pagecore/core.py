@@ -381,7 +381,6 @@ class PageCore:
     # ---- aliases with the brief's short names --------------------------------
     send_next_dirty = ram_save_host_page
     serve_request = get_queued_page
-    send_urgent = ram_save_queue_pages
     send_recv_bitmap = loadvm_handle_recv_bitmap
     resume = postcopy_resume_handshake
     resume_ack = migrate_handle_rp_resume_ack

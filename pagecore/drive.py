@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,3 +50,40 @@ def random_walk(core: PageCore, rng: random.Random, max_steps: int = 10_000,
     done = core.completed()
     stuck = not done and not core.enabled_steps()
     return WalkResult(tuple(core.trace), (), done, stuck)
+
+
+@dataclass(frozen=True)
+class ExploreResult:
+    states: int
+    abstract_states: int
+    first_violation: tuple[tuple[str, ...], tuple[str, ...]] | None  # (violations, trace)
+    stuck: tuple[tuple[str, ...], ...]  # traces to states with no step and not completed
+
+
+def explore(initial: PageCore, max_states: int = 200_000) -> ExploreResult:
+    """Breadth-first search of every interleaving from ``initial`` (small N only)."""
+    seen = {initial.state_key()}
+    abstracts = {initial.abstract()}
+    frontier = [initial]
+    first: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    stuck: list[tuple[str, ...]] = []
+    while frontier and len(seen) < max_states:
+        nxt = []
+        for core in frontier:
+            enabled = core.enabled_steps()
+            if not enabled and not core.completed():
+                stuck.append(tuple(core.trace))
+            for s in enabled:
+                succ = copy.deepcopy(core)
+                succ.step(s)
+                key = succ.state_key()
+                if key in seen:
+                    continue
+                seen.add(key)
+                abstracts.add(succ.abstract())
+                bad = succ.check_invariants()
+                if bad and first is None:
+                    first = (tuple(bad), tuple(succ.trace))
+                nxt.append(succ)
+        frontier = nxt
+    return ExploreResult(len(seen), len(abstracts), first, tuple(stuck))

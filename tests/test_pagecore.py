@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pagecore import PageCore, StepNotEnabled, page_content, random_walk, replay
+from pagecore import PageCore, StepNotEnabled, explore, page_content, random_walk, replay
 from pagecore import destination as D
 from pagecore import source as S
 from pagecore.messages import DiscardMsg, PageMsg, ReqPages, ResumeAck
@@ -282,6 +282,14 @@ def test_random_schedules_never_violate_invariants() -> None:
         assert_ram_equal(core)
         broken_runs += core.breaks >= 2
     assert broken_runs > 300  # the double-failure paths were actually exercised
+
+
+@pytest.mark.parametrize("preempt", [False, True])
+def test_exhaustive_two_pages_no_violation_no_stuck_state(preempt: bool) -> None:
+    result = explore(PageCore(2, preempt=preempt, max_writes=1, max_breaks=2))
+    assert result.first_violation is None
+    assert result.stuck == ()
+    assert result.states > 5000
 
 
 def test_replay_same_steps_same_state() -> None:
