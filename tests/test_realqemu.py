@@ -242,29 +242,7 @@ def test_install_script_names_no_host():
     assert "debian.org" not in text and "http://" not in text and "https://" not in text
 
 
-# ---------------------------------------------------------------- real QEMU
-_recorded: dict[tuple[str, str], tuple[list[dict], float]] = {}
-
-
-def _need(version: str) -> None:
-    reason = binaries.unavailable_reason(version)
-    if reason:
-        msg = f"real QEMU {version} tests skipped: {reason}"
-        warnings.warn(msg, stacklevel=2)
-        pytest.skip(msg)
-
-
-def _trace(scenario: str, version: str, tmp_path_factory) -> list[dict]:
-    _need(version)
-    key = (scenario, version)
-    if key not in _recorded:
-        out = tmp_path_factory.mktemp("real") / f"qemu-{version}-{scenario}.jsonl"
-        t0 = time.monotonic()
-        record(scenario, version, out)
-        _recorded[key] = (read_trace(out), time.monotonic() - t0)
-    return _recorded[key][0]
-
-
+# ---------------------------------------------------------------- expected behaviour
 def _marks(recs):
     return [r["data"]["mark"] for r in recs if r["kind"] == "mark"]
 
@@ -284,25 +262,19 @@ def _assert_events(recs, side, expected):
 
 NORMAL_HEAD = {
     "7.2": ["setup", "active", "postcopy-active"],
-    "10.0": ["setup", "active", "device", "postcopy-active"],
+    "10.0": ["setup", "active", "device", "postcopy-active"],  # 10.0: source-only `device`
 }
 DST_HEAD = ["setup", "active", "postcopy-active"]
 
 
-@pytest.mark.realqemu
-@pytest.mark.parametrize("version", binaries.VERSIONS)
-def test_real_normal(version, tmp_path_factory):
-    recs = _trace("normal", version, tmp_path_factory)
+def check_normal(recs, version):
     _assert_events(recs, "src", NORMAL_HEAD[version] + ["completed"])
     _assert_events(recs, "dst", DST_HEAD + ["completed"])
     assert _last_query_status(recs, "src") == "completed"
     assert "error" not in _marks(recs)
 
 
-@pytest.mark.realqemu
-@pytest.mark.parametrize("version", binaries.VERSIONS)
-def test_real_recover(version, tmp_path_factory):
-    recs = _trace("recover", version, tmp_path_factory)
+def check_recover(recs, version):
     if version == "7.2":
         src_rec = ["postcopy-paused", "postcopy-recover"]
         dst_rec = ["postcopy-paused", "setup", "postcopy-recover"]  # 7.2: migrate-recover -> setup
@@ -311,53 +283,93 @@ def test_real_recover(version, tmp_path_factory):
         dst_rec = ["postcopy-paused", "postcopy-recover"]
     _assert_events(recs, "src", NORMAL_HEAD[version] + src_rec + ["postcopy-active", "completed"])
     _assert_events(recs, "dst", DST_HEAD + dst_rec + ["postcopy-active", "completed"])
+    assert _last_query_status(recs, "src") == "completed"
     assert "error" not in _marks(recs)
 
 
-@pytest.mark.realqemu
-def test_real_broken_7_2(tmp_path_factory):
-    recs = _trace("broken", "7.2", tmp_path_factory)
-    _assert_events(recs, "src", NORMAL_HEAD["7.2"] + ["postcopy-paused", "postcopy-recover"])
-    _assert_events(recs, "dst", DST_HEAD + ["postcopy-paused", "setup"])
+def check_broken(recs, version):
     marks = _marks(recs)
-    assert "break" in marks and "quiet" in marks and "heal" not in marks
-    assert marks.index("break") < marks.index("quiet")
-    # the source is stuck: every escape hatch is refused with QEMU's own error text
-    assert _error_desc(recs, "src", "migrate-pause") == [
-        "migrate-pause is currently only supported during postcopy-active state"
-    ]
-    assert "Cannot resume if there is no paused migration" in _error_desc(recs, "src", "migrate")
-    assert _last_query_status(recs, "src") == "postcopy-recover"
-    assert _last_query_status(recs, "dst") == "postcopy-paused"
-    end = [r["data"] for r in recs if r["kind"] == "mark" and r["data"]["mark"] == "end"][-1]
-    assert {"src", "dst"} <= set(end["killed"])  # ended by killing the stuck QEMUs
+    assert "error" not in marks
+    if version == "7.2":
+        _assert_events(recs, "src", NORMAL_HEAD["7.2"] + ["postcopy-paused", "postcopy-recover"])
+        _assert_events(recs, "dst", DST_HEAD + ["postcopy-paused", "setup"])
+        assert "break" in marks and "quiet" in marks and "heal" not in marks
+        assert marks.index("break") < marks.index("quiet")
+        # the source is stuck: every escape hatch is refused with QEMU's own error text
+        assert _error_desc(recs, "src", "migrate-pause") == [
+            "migrate-pause is currently only supported during postcopy-active state"
+        ]
+        assert "Cannot resume if there is no paused migration" in _error_desc(
+            recs, "src", "migrate"
+        )
+        assert _last_query_status(recs, "src") == "postcopy-recover"
+        assert _last_query_status(recs, "dst") == "postcopy-paused"
+        end = [r["data"] for r in recs if r["kind"] == "mark" and r["data"]["mark"] == "end"]
+        assert {"src", "dst"} <= set(end[-1]["killed"])  # ended by killing the stuck QEMUs
+    else:
+        _assert_events(
+            recs,
+            "src",
+            NORMAL_HEAD["10.0"]
+            + ["postcopy-paused"]
+            + ["postcopy-recover-setup", "postcopy-recover", "postcopy-paused"]  # broken try
+            + ["postcopy-recover-setup", "postcopy-recover", "postcopy-active"]  # healed
+            + ["completed"],
+        )
+        _assert_events(
+            recs,
+            "dst",
+            DST_HEAD + ["postcopy-paused", "postcopy-recover", "postcopy-active", "completed"],
+        )
+        assert marks.index("break") < marks.index("heal")
+        # both migrate-recover calls on the still-paused destination were accepted
+        assert [rep for _, rep in replies_to(recs, "dst", "migrate-recover")] == [
+            {"return": {}}
+        ] * 2
+        assert _last_query_status(recs, "src") == "completed"
+
+
+CHECKS = {"normal": check_normal, "recover": check_recover, "broken": check_broken}
+REAL_DIR = ROOT / "reports" / "real"
+
+
+@pytest.mark.parametrize("version", binaries.VERSIONS)
+@pytest.mark.parametrize("scenario", scenarios.SCENARIOS)
+def test_committed_trace(scenario, version):
+    """The traces recorded on real QEMU and kept in reports/real/ show the expected events."""
+    path = REAL_DIR / f"qemu-{version}-{scenario}.jsonl"
+    recs = read_trace(path)
+    for r in recs:
+        assert list(r) == ["t", "side", "kind", "data"]
+        assert r["kind"] in ("cmd", "reply", "event", "mark")
+        assert r["side"] == ("driver" if r["kind"] == "mark" else r["side"])
+        assert r["side"] in ("src", "dst", "driver")
+    assert [r["t"] for r in recs] == sorted(r["t"] for r in recs)
+    start = recs[0]["data"]
+    assert start["mark"] == "start" and start["scenario"] == scenario
+    assert f"version {version}." in start["version"]
+    assert recs[-1]["data"]["mark"] == "end"
+    CHECKS[scenario](recs, version)
+
+
+# ---------------------------------------------------------------- real QEMU
+def _need(version: str) -> None:
+    reason = binaries.unavailable_reason(version)
+    if reason:
+        msg = f"real QEMU {version} tests skipped: {reason}"
+        warnings.warn(msg, stacklevel=2)
+        pytest.skip(msg)
 
 
 @pytest.mark.realqemu
-def test_real_broken_10_0(tmp_path_factory):
-    recs = _trace("broken", "10.0", tmp_path_factory)
-    _assert_events(
-        recs,
-        "src",
-        NORMAL_HEAD["10.0"]
-        + [
-            "postcopy-paused",
-            "postcopy-recover-setup",
-            "postcopy-recover",
-            "postcopy-paused",  # broken attempt
-            "postcopy-recover-setup",
-            "postcopy-recover",
-            "postcopy-active",  # after healing
-            "completed",
-        ],
-    )
-    _assert_events(
-        recs,
-        "dst",
-        DST_HEAD + ["postcopy-paused", "postcopy-recover", "postcopy-active", "completed"],
-    )
-    marks = _marks(recs)
-    assert marks.index("break") < marks.index("heal")
-    # both migrate-recover calls on the still-paused destination were accepted
-    assert [rep for _, rep in replies_to(recs, "dst", "migrate-recover")] == [{"return": {}}] * 2
-    assert _last_query_status(recs, "src") == "completed"
+@pytest.mark.parametrize("version", binaries.VERSIONS)
+@pytest.mark.parametrize("scenario", scenarios.SCENARIOS)
+def test_real(scenario, version, tmp_path):
+    _need(version)
+    out = tmp_path / f"qemu-{version}-{scenario}.jsonl"
+    t0 = time.monotonic()
+    rec = record(scenario, version, out)
+    took = time.monotonic() - t0
+    assert rec.path == out and f"version {version}." in rec.qemu
+    CHECKS[scenario](read_trace(out), version)
+    assert took < 40, f"{scenario} on {version} took {took:.1f} s"
