@@ -1,0 +1,139 @@
+"""Compile a model's guards and effects into one Python function.
+
+Interpreting expression trees node by node would cost a function call per node per state; the
+explorer instead generates Python source for the whole next-state relation once (a flat series
+of `if guard: emit(successor)`) and runs it with `exec`.  States are tuples of small ints.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from migcheck.expr import (
+    Add,
+    And,
+    Const,
+    Eq,
+    Expr,
+    Index,
+    Ite,
+    Le,
+    Lt,
+    Not,
+    Or,
+    Sub,
+    Tuple,
+    Var,
+)
+from migcheck.spec import Action, Model
+
+State = tuple
+Successors = Callable[[State], list[tuple[int, State]]]
+
+
+def encode_const(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return list(type(value)).index(value)
+    if isinstance(value, tuple):
+        return tuple(encode_const(v) for v in value)
+    return value
+
+
+class _Source:
+    """Expression -> Python source text over local names s0, s1, ..."""
+
+    def __init__(self, var_index: dict[str, int]):
+        self.var_index = var_index
+
+    def __call__(self, node: Expr) -> str:
+        match node:
+            case Const(value=v):
+                return repr(encode_const(v))
+            case Var(name=n):
+                return f"s{self.var_index[n]}"
+            case Eq(left=a, right=b):
+                return f"({self(a)} == {self(b)})"
+            case Lt(left=a, right=b):
+                return f"({self(a)} < {self(b)})"
+            case Le(left=a, right=b):
+                return f"({self(a)} <= {self(b)})"
+            case Not(arg=a):
+                return f"(not {self(a)})"
+            case And(args=args):
+                return "(" + " and ".join(self(a) for a in args) + ")"
+            case Or(args=args):
+                return "(" + " or ".join(self(a) for a in args) + ")"
+            case Add(left=a, right=b):
+                return f"({self(a)} + {self(b)})"
+            case Sub(left=a, right=b):
+                return f"({self(a)} - {self(b)})"
+            case Ite(cond=c, then=t, other=o):
+                return f"({self(t)} if {self(c)} else {self(o)})"
+            case Tuple(items=items):
+                return "(" + "".join(f"{self(i)}, " for i in items) + ")"
+            case Index(tup=t, index=i):
+                return f"{self(t)}[{i}]"
+        raise TypeError(f"cannot compile {node!r}")
+
+
+@dataclass
+class CompiledModel:
+    """A model plus its generated next-state function and predicate evaluators."""
+
+    model: Model
+
+    @cached_property
+    def actions(self) -> tuple[Action, ...]:
+        return self.model.actions
+
+    @cached_property
+    def action_actor(self) -> tuple[int, ...]:
+        return tuple(self.model.actor_index[a.actor] for a in self.actions)
+
+    @cached_property
+    def fair_actors(self) -> tuple[int, ...]:
+        return tuple(i for i, a in enumerate(self.model.actors) if a.fair)
+
+    @cached_property
+    def _src(self) -> _Source:
+        return _Source(self.model.var_index)
+
+    def _unpack(self) -> str:
+        names = ", ".join(f"s{i}" for i in range(len(self.model.variables)))
+        return f"    ({names},) = s\n"
+
+    @cached_property
+    def source_text(self) -> str:
+        """The generated Python source of `successors` (kept for debugging)."""
+        lines = ["def successors(s):\n", self._unpack(), "    out = []\n", "    emit = out.append\n"]
+        n = len(self.model.variables)
+        for k, action in enumerate(self.actions):
+            guard = self._src(self.model.guarded(action))
+            lines.append(f"    if {guard}:\n")
+            if not action.effect:
+                lines.append(f"        emit(({k}, s))\n")
+                continue
+            assigned = {self.model.var_index[t]: e for t, e in action.effect}
+            items = [self._src(assigned[i]) if i in assigned else f"s{i}" for i in range(n)]
+            lines.append(f"        emit(({k}, ({', '.join(items)},)))\n")
+        lines.append("    return out\n")
+        return "".join(lines)
+
+    @cached_property
+    def successors(self) -> Successors:
+        namespace: dict[str, object] = {}
+        exec(compile(self.source_text, f"<model {self.model.name}>", "exec"), namespace)
+        return namespace["successors"]  # type: ignore[return-value]
+
+    def predicate(self, expr: Expr) -> Callable[[State], bool]:
+        """Compile a state predicate (property, assumption, valid end) to a function."""
+        text = f"def pred(s):\n{self._unpack()}    return {self._src(expr)}\n"
+        namespace: dict[str, object] = {}
+        exec(compile(text, f"<predicate of {self.model.name}>", "exec"), namespace)
+        return namespace["pred"]  # type: ignore[return-value]
+
+    def value(self, expr: Expr) -> Callable[[State], object]:
+        return self.predicate(expr)  # same shape: returns the expression's value

@@ -1,0 +1,22 @@
+"""What must hold of QEMU's postcopy pause/recovery protocol.
+
+Each property has a name, a one-line statement and the QEMU fact it rests on.  `ALL` is the
+order `migcheck properties` prints and `migcheck check` checks them in.
+"""
+
+from __future__ import annotations
+
+from migcheck.props import Property
+from properties.liveness import LIVENESS
+from properties.safety import SAFETY
+from properties.witnesses import WITNESSES
+
+ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES)
+BY_NAME: dict[str, Property] = {p.name: p for p in ALL}
+
+
+def select(names: list[str] | None) -> list[Property]:
+    """The named properties (all when none are named); KeyError names an unknown one."""
+    if not names:
+        return list(ALL)
+    return [BY_NAME[n] for n in names]
