@@ -54,6 +54,11 @@ class Trace:
         return len(self.steps) - 1
 
     @property
+    def prefix_length(self) -> int:
+        """Actions up to the state where the repeated part starts (all of them if none)."""
+        return self.length if self.loop_start is None else self.loop_start
+
+    @property
     def variables(self) -> list[str]:
         return list(self.steps[0].state) if self.steps else []
 

@@ -1,0 +1,59 @@
+"""`migcheck check`: explore a model exhaustively and decide every property."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from migcheck.commands.common import failures_arg, load_model, load_properties
+from migcheck.runner import run_check
+from migcheck.views import report_json, text
+
+HELP = "check a model version against the properties (exhaustive, within the bound)"
+DEFAULT_MODEL = "qemu-8.2"
+DEFAULT_FAILURES = 2
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=DEFAULT_MODEL, help="model version (see `migcheck models`)")
+    p.add_argument("--failures", type=failures_arg, default=DEFAULT_FAILURES, metavar="K",
+                   help="at most K channel failures (default 2)")
+    p.add_argument("--property", action="append", dest="properties", metavar="NAME",
+                   help="check only this property (repeatable)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the verdicts as JSON")
+    p.add_argument("--traces", type=Path, default=Path("reports/traces"), metavar="DIR",
+                   help="where counterexamples are saved (default reports/traces)")
+    p.add_argument("--max-states", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def progress_printer(console: Console):
+    def show(graph, elapsed: float) -> None:
+        rate = len(graph.states) / elapsed if elapsed else 0
+        console.print(f"  exploring: {len(graph.states):,} states, {graph.transitions:,}"
+                      f" transitions, {rate:,.0f} states/s", end="\r")
+
+    return show if console.is_terminal else None
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model(args.model, args.failures)
+    props = load_properties(args.properties)
+    out = Console() if sys.stdout.isatty() else Console(width=120)
+    err = Console(stderr=True)
+    report = run_check(model, props, progress=progress_printer(err), trace_dir=args.traces,
+                       max_states=args.max_states)
+    text.summary(report, out)
+    for r in report.results:
+        if r.trace is not None and not r.verdict.ok:
+            out.print()
+            path = report.trace_files.get(r.property.name)
+            text.counterexample(r.trace, out, str(path) if path else None)
+    if args.json:
+        report_json.write([report], args.json)
+    if not report.graph.complete:
+        print("migcheck: exploration incomplete; no verdict", file=sys.stderr)
+        return 130 if report.graph.interrupted else 3
+    return 0 if report.ok else 1

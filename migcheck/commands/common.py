@@ -1,0 +1,42 @@
+"""Argument types and lookups shared by subcommands (they raise UsageError on bad input)."""
+
+from __future__ import annotations
+
+import argparse
+
+from migcheck.cli import UsageError
+from migcheck.props import Property
+from migcheck.spec import Model, ModelError
+
+MAX_FAILURES = 8
+
+
+def failures_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--failures must be an integer, not {text!r}") from None
+    if not 0 <= value <= MAX_FAILURES:
+        raise argparse.ArgumentTypeError(f"--failures must be between 0 and {MAX_FAILURES}")
+    return value
+
+
+def load_model(name: str, failures: int) -> Model:
+    from model.versions import VERSIONS, build_model
+
+    if name not in VERSIONS:
+        raise UsageError(f"unknown model {name!r} (known: {', '.join(VERSIONS)})")
+    try:
+        return build_model(name, failures)
+    except ModelError as exc:
+        raise UsageError(f"malformed model {name!r}: {exc}") from None
+
+
+def load_properties(names: list[str] | None) -> list[Property]:
+    import properties
+
+    unknown = [n for n in names or () if n not in properties.BY_NAME]
+    if unknown:
+        raise UsageError(f"unknown property {unknown[0]!r} (known: "
+                         f"{', '.join(properties.BY_NAME)})")
+    return properties.select(names)

@@ -1,0 +1,1 @@
+"""Views: they read results and traces, never the engines' internals."""
