@@ -152,7 +152,8 @@ else
     fi
     log "downloading QEMU $version and seabios from $BPO"
     work="$(mktemp -d)"
-    chmod 755 "$work"  # apt downloads as _apt
+    # apt-get download fetches as the _apt user: let it write there
+    chown _apt "$work" 2>/dev/null || chmod 777 "$work"
     trap 'rm -rf "$work"' EXIT
     pkgs=()
     for p in "${BPO_PKGS[@]}"; do pkgs+=("$p=$version"); done
