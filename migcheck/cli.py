@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("check", "models", "properties")
+COMMANDS = ("check", "models", "properties", "trace")
 
 
 class UsageError(Exception):
