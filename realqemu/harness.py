@@ -253,7 +253,7 @@ class Harness:
         self, side: str, name: str, args: dict | None = None, expect: str = "ok"
     ) -> dict:
         """Run one QMP command and record it and its reply; returns the reply object."""
-        from qemu.qmp import ExecuteError, QMPClient
+        from qemu.qmp import ExecuteError, QMPClient, QMPError
 
         client = self.qmp[side]
         msg = QMPClient.make_execute_msg(name, args)
@@ -267,6 +267,9 @@ class Harness:
             if expect == "ok":
                 raise ScenarioError(f"{side} {name} failed: {e}") from e
             return reply
+        except (QMPError, OSError, EOFError) as e:  # connection lost, QEMU gone, ...
+            self._check_alive()
+            raise ScenarioError(f"{side} {name}: no reply ({type(e).__name__}: {e})") from e
         reply = {"return": plain(ret)}
         self.trace.write(side, "reply", reply)
         if expect == "error":
