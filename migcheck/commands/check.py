@@ -10,7 +10,7 @@ from rich.console import Console
 
 from migcheck.commands.common import failures_arg, load_model, load_properties
 from migcheck.runner import run_check
-from migcheck.views import report_json, text
+from migcheck.views import junit, report_json, sarif, text
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
 DEFAULT_MODEL = "qemu-8.2"
@@ -24,6 +24,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the verdicts as JSON")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write the verdicts as JUnit XML")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="write the violations as SARIF 2.1.0 (GitHub code scanning)")
+    p.add_argument("--last", type=Path, default=Path("reports/last-check.json"), metavar="FILE",
+                   help="where `migcheck report` finds the last checks"
+                        " (default reports/last-check.json)")
     p.add_argument("--traces", type=Path, default=Path("reports/traces"), metavar="DIR",
                    help="where counterexamples are saved (default reports/traces)")
     p.add_argument("--max-states", type=int, default=None, help=argparse.SUPPRESS)
@@ -53,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
             text.counterexample(r.trace, out, str(path) if path else None)
     if args.json:
         report_json.write([report], args.json)
+    if args.junit:
+        junit.write([report], args.junit)
+    if args.sarif:
+        sarif.write([report], args.sarif)
+    report_json.record_last([report], args.last)
     if not report.graph.complete:
         print("migcheck: exploration incomplete; no verdict", file=sys.stderr)
         return 130 if report.graph.interrupted else 3

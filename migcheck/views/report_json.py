@@ -44,6 +44,24 @@ def to_dict(report: CheckReport) -> dict:
     }
 
 
+def record_last(reports: list[CheckReport], path: Path) -> None:
+    """Keep the latest check of each (model, params) in `path`, for `migcheck report`."""
+    try:
+        old = json.loads(path.read_text()).get("checks", [])
+    except (OSError, ValueError, AttributeError):
+        old = []
+    fresh = [to_dict(r) for r in reports]
+    keys = {(c["model"], json.dumps(c["params"], sort_keys=True)) for c in fresh}
+    kept = [c for c in old if isinstance(c, dict) and
+            (c.get("model"), json.dumps(c.get("params"), sort_keys=True)) not in keys]
+    checks = kept + fresh
+    doc = {"tool": "migcheck", "ok": all(c.get("ok") for c in checks), "checks": checks}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    tmp.replace(path)
+
+
 def write(reports: list[CheckReport], path: Path) -> None:
     doc = {"tool": "migcheck", "ok": all(r.ok for r in reports),
            "checks": [to_dict(r) for r in reports]}
