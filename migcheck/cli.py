@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("check", "models", "properties", "trace")
+COMMANDS = ("check", "models", "properties", "trace", "report")
 
 
 class UsageError(Exception):
