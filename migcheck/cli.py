@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("check", "models", "properties", "trace", "report")
+COMMANDS = ("check", "models", "properties", "trace", "report", "graph")
 
 
 class UsageError(Exception):
