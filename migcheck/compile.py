@@ -108,7 +108,8 @@ class CompiledModel:
     @cached_property
     def source_text(self) -> str:
         """The generated Python source of `successors` (kept for debugging)."""
-        lines = ["def successors(s):\n", self._unpack(), "    out = []\n", "    emit = out.append\n"]
+        lines = ["def successors(s):\n", self._unpack(), "    out = []\n",
+                 "    emit = out.append\n"]
         n = len(self.model.variables)
         for k, action in enumerate(self.actions):
             guard = self._src(self.model.guarded(action))

@@ -100,6 +100,7 @@ class StateVar:
     doc: str
     lane: str  # the thread / channel / admin column a viewer shows it in
     event: str | None = None  # "src"/"dst": a change emits a MIGRATION event on that side
+    role: str | None = None  # "bound": a counter that only limits the check (prove drops it)
 
 
 @dataclass(frozen=True)

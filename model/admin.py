@@ -24,7 +24,8 @@ from model.state import (
     start_postcopy,
     to_dst_file,
 )
-from model.vocab import FileRef, MigrationStatus as MS, RpThread, SrcError
+from model.vocab import FileRef, RpThread, SrcError
+from model.vocab import MigrationStatus as MS
 
 ADMIN = "admin"
 

@@ -22,10 +22,14 @@ from model.vocab import (
     FINAL,
     FaultThread,
     ListenThread,
-    MigrationStatus as MS,
     MigThread,
-    PostcopyState as PS,
     RpThread,
+)
+from model.vocab import (
+    MigrationStatus as MS,
+)
+from model.vocab import (
+    PostcopyState as PS,
 )
 
 T, ENV, ADMIN = ActorKind.THREAD, ActorKind.ENV, ActorKind.ADMIN

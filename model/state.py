@@ -49,7 +49,8 @@ def variables(failures: int) -> tuple[StateVar, ...]:
         _enum("src_error", SrcError, SrcError.NONE, "src",
               "ms->error: first error wins; freed by migrate_fd_connect"),
         _bool("start_postcopy", "src", "ms->start_postcopy (set by migrate-start-postcopy)"),
-        _bool("connecting", "src:main", "an outgoing connect is in progress (socket_start_outgoing_migration)"),
+        _bool("connecting", "src:main",
+              "an outgoing connect is in progress (socket_start_outgoing_migration)"),
         _enum("to_dst_file", FileRef, FileRef.NULL, "src:migration", "ms->to_dst_file"),
         _enum("mig", MigThread, MigThread.NONE, "src:migration", "migration thread program point"),
         _enum("rp", RpThread, RpThread.NONE, "src:return-path", "return-path thread"),
@@ -59,7 +60,8 @@ def variables(failures: int) -> tuple[StateVar, ...]:
         _sem("postcopy_pause_sem", "src:migration", "ms->postcopy_pause_sem"),
         StateVar("postcopy_bmap_sync_requested", IntDomain(0, 1), 0,
                  "ms->rp_state.postcopy_bmap_sync_requested (one RAMBlock)", "src:migration"),
-        _bool("recovered", "src", "ghost: the source has left POSTCOPY_RECOVER for POSTCOPY_ACTIVE"),
+        _bool("recovered", "src",
+              "ghost: the source has left POSTCOPY_RECOVER for POSTCOPY_ACTIVE"),
         # ---- destination: MigrationIncomingState
         _enum("dst_state", MigrationStatus, MigrationStatus.NONE, "dst",
               "mis->state", event="dst"),
@@ -81,7 +83,7 @@ def variables(failures: int) -> tuple[StateVar, ...]:
         StateVar("d2m", TupleDomain(EnumDomain(RpMsg), D2M_SIZE),
                  empty_queue(D2M_SIZE, RpMsg.EMPTY), "in flight on the return path", "net:main"),
         StateVar("failures", IntDomain(0, failures), 0,
-                 "channel failures so far (bounded by --failures)", "net:main"),
+                 "channel failures so far (bounded by --failures)", "net:main", role="bound"),
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import deque
 
-import properties
 import pytest
 from conftest import compiled, context
 
+import properties
 from migcheck.props import Verdict, check_all
 from migcheck.simulate import Simulator
 

@@ -1,0 +1,44 @@
+"""Explorer throughput: states, transitions, seconds and states/s per model and bound.
+
+Run `python benchmarks/explore.py`.  Times are noisy on shared machines; compare the rows of
+one run with each other rather than with another day's numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from migcheck.compile import CompiledModel
+from migcheck.explore import explore
+from model.versions import build_model
+
+ROWS = [("qemu-8.2", k) for k in (1, 2, 3)] + [("qemu-7.2", 2)]
+
+
+def measure(name: str, failures: int, **params: object) -> tuple[int, int, float]:
+    model = build_model(name, failures, **params)
+    compiled = CompiledModel(model)
+    _ = compiled.successors  # compile outside the timed part
+    started = time.perf_counter()
+    graph = explore(compiled)
+    return len(graph.states), graph.transitions, time.perf_counter() - started
+
+
+def main() -> int:
+    table = Table(title="explicit-state exploration (one core)")
+    for col in ("model", "failures", "states", "transitions", "seconds", "states/s"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for name, k in ROWS:
+        states, transitions, seconds = measure(name, k)
+        table.add_row(name, str(k), f"{states:,}", f"{transitions:,}", f"{seconds:.2f}",
+                      f"{states / seconds:,.0f}")
+    Console(width=120).print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
