@@ -24,8 +24,7 @@ from model.state import (
     start_postcopy,
     to_dst_file,
 )
-from model.vocab import FileRef, RpThread, SrcError
-from model.vocab import MigrationStatus as MS
+from model.vocab import FileRef, MigrationStatus as MS, RpThread, SrcError
 
 ADMIN = "admin"
 

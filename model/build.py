@@ -22,14 +22,10 @@ from model.vocab import (
     FINAL,
     FaultThread,
     ListenThread,
-    MigThread,
-    RpThread,
-)
-from model.vocab import (
     MigrationStatus as MS,
-)
-from model.vocab import (
+    MigThread,
     PostcopyState as PS,
+    RpThread,
 )
 
 T, ENV, ADMIN = ActorKind.THREAD, ActorKind.ENV, ActorKind.ADMIN

@@ -30,14 +30,10 @@ from model.vocab import (
     ListenThread,
     LoadThread,
     MigCmd,
+    MigrationStatus as MS,
+    PostcopyState as PS,
     RpMsg,
     Sock,
-)
-from model.vocab import (
-    MigrationStatus as MS,
-)
-from model.vocab import (
-    PostcopyState as PS,
 )
 
 MAIN = "dst:main"

@@ -42,16 +42,12 @@ from model.state import (
 from model.vocab import (
     FileRef,
     MigCmd,
+    MigrationStatus as MS,
+    MigThread as M,
     RpMsg,
     RpThread,
     Sock,
     SrcError,
-)
-from model.vocab import (
-    MigrationStatus as MS,
-)
-from model.vocab import (
-    MigThread as M,
 )
 
 MAIN = "src:main"

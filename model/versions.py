@@ -28,14 +28,8 @@ from model.vocab import (
     FileRef,
     ListenThread,
     MigCmd,
-)
-from model.vocab import (
     MigrationStatus as MS,
-)
-from model.vocab import (
     MigThread as M,
-)
-from model.vocab import (
     PostcopyState as PS,
 )
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from migcheck.expr import any_of
 from migcheck.props import Escapable, LeavesEventually, NoDeadlock, WaitsHavePosters
 from model.state import dst_state, mig, src_state
-from model.vocab import FINAL, MigThread
-from model.vocab import MigrationStatus as MS
+from model.vocab import FINAL, MigrationStatus as MS, MigThread
 
 RECOVER_EXITS = LeavesEventually(
     "recover-exits",
