@@ -158,7 +158,8 @@ def _cell_texts(row: Row, columns: list[str]) -> list[tuple[str, str] | None]:
     for lane in columns:
         if lane == row.lane:
             mark = "✗ " if row.refused else "● "
-            out.append((mark + (row.action or ""),
+            moved = "".join(m.label() + "  " for m in row.messages) if lane == "net" else ""
+            out.append((mark + moved + (row.action or ""),
                         STYLES["refused"] if row.refused else STYLES["act"]))
         elif lane in row.blocked:
             out.append(("⏸ " + row.blocked[lane], STYLES["blocked"]))
