@@ -79,7 +79,7 @@ def test_blocked_rp_sem_wait_is_marked(capsys, trace_file):
     _, out, _ = run_trace(capsys, str(trace_file), "--width", "100", "--color", "never")
     # the row of step 24: the migration thread sleeps on rp_sem while the network fails
     row = next(line for line in out.splitlines() if re.match(r"\s+24 ", line))
-    assert "⏸ rp_sem" in row and "● network" in row
+    assert "⏸ rp_sem" in row and "● ✗ RECV_BITMAP" in row
     assert "src:migration now blocked: waits on rp_sem" in out
     assert "blocked at the end: src:migration waits on rp_sem" in out
 
