@@ -368,3 +368,39 @@ class DropAssignment(Change):
                 a = replace(a, effect=kept)
             out.append(a)
         return replace(model, actions=tuple(out))
+
+
+@dataclass(frozen=True)
+class ExtendEffect(Change):
+    """Add assignments to an action's effect (an assignment to an already-assigned variable
+    replaces it).  `effect` may read the action's own assignments' targets only as before."""
+
+    name: str
+    effect: tuple[tuple[str, Expr], ...]
+    why: str
+
+    def apply(self, model: Model) -> Model:
+        model.action(self.name)
+        out = []
+        for a in model.actions:
+            if a.name == self.name:
+                new = dict(a.effect)
+                new.update(dict(self.effect))
+                a = replace(a, effect=tuple(new.items()))
+            out.append(a)
+        return replace(model, actions=tuple(out))
+
+
+@dataclass(frozen=True)
+class StrengthenGuard(Change):
+    """Conjoin a condition to an action's guard."""
+
+    name: str
+    condition: Expr
+    why: str
+
+    def apply(self, model: Model) -> Model:
+        model.action(self.name)
+        actions = tuple(replace(a, guard=all_of(a.guard, self.condition))
+                        if a.name == self.name else a for a in model.actions)
+        return replace(model, actions=actions)
