@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from migcheck.compile import CompiledModel, State
 from migcheck.explore import StateGraph
-from migcheck.expr import Expr, Var, all_of
+from migcheck.expr import Expr, Var, all_of, variables
 from migcheck.graphalgo import backward_reach, sccs, shortest_path
 from migcheck.trace import Step, Trace
 
@@ -36,10 +36,11 @@ class Verdict(enum.Enum):
     WITNESSED = "witnessed"
     NOT_WITNESSED = "not witnessed"
     UNKNOWN = "unknown"
+    NOT_APPLICABLE = "n/a"  # the model lacks what the property talks about (e.g. no pages)
 
     @property
     def ok(self) -> bool:
-        return self in (Verdict.HOLDS, Verdict.WITNESSED)
+        return self in (Verdict.HOLDS, Verdict.WITNESSED, Verdict.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class Property:
 
     def decide(self, ctx: Context) -> Outcome:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def expressions(self) -> list[Expr]:
+        """The expressions the property reads (dataclass fields holding expressions)."""
+        return [v for v in vars(self).values() if isinstance(v, Expr)]
+
+    def applies_to(self, model) -> bool:
+        """False when the property reads variables the model does not have (e.g. pages=0).
+        StepInvariant predicates name next_<var>, which count as <var>."""
+        known = set(model.var_index)
+        used = set().union(*(variables(e) for e in self.expressions()))
+        return {u.removeprefix("next_") for u in used} <= known
 
 
 @dataclass
@@ -423,7 +435,9 @@ def check_all(ctx: Context, props: list[Property]) -> list[Result]:
     results = []
     for prop in props:
         started = time.perf_counter()
-        if not ctx.graph.complete:
+        if not prop.applies_to(ctx.model):
+            outcome = Outcome(Verdict.NOT_APPLICABLE, "the model lacks its variables")
+        elif not ctx.graph.complete:
             outcome = Outcome(Verdict.UNKNOWN, "exploration incomplete")
         else:
             outcome = prop.decide(ctx)
