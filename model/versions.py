@@ -23,6 +23,7 @@ from model import build
 from model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migrate_pause_82
 from model.destination import LISTEN, read_fails
 from model.dsl import act, send_main, shutdown, take
+from model.qemu_10 import changes as _qemu_10
 from model.state import dst_state, listen, mig, postcopy_state, rp_sem, src_state
 from model.vocab import (
     FileRef,
@@ -123,6 +124,10 @@ VERSIONS: dict[str, Version] = {
         Version("qemu-8.2+cancel", "qemu-8.2",
                 "8.2 with migrate_cancel issued in postcopy too (shows R3)",
                 lambda: (DropAssumption("cancel-only-in-precopy", "the admin may cancel"),)),
+        Version("qemu-10.0", "qemu-8.2",
+                "QEMU 10.0: postcopy-recover-setup (4146b77ec7), device before"
+                " postcopy-active, migrate_cancel refused in postcopy",
+                _qemu_10),
         Version("qemu-8.2+switchover-failures", "qemu-8.2",
                 "8.2 with failures between postcopy-active and POSTCOPY_RUN (shows R5)",
                 lambda: (DropAssumption("no-failure-in-switchover", "the network may fail"),)),
