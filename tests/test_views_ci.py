@@ -44,7 +44,7 @@ def junit_verdicts(path: Path) -> dict[str, str]:
 
 def json_verdicts(path: Path) -> dict[str, str]:
     (check,) = json.loads(path.read_text())["checks"]
-    return {r["property"]: "pass" if r["verdict"] in ("holds", "witnessed") else "fail"
+    return {r["property"]: "pass" if r["verdict"] in ("holds", "witnessed", "n/a") else "fail"
             for r in check["results"]}
 
 

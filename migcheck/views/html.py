@@ -180,7 +180,7 @@ def _summary(checks: list[dict], anchors: dict[tuple[str, str], str]) -> str:
         cov = check.get("coverage", {})
         for r in check.get("results", []):
             verdict = r.get("verdict", "?")
-            ok = verdict in ("holds", "witnessed")
+            ok = verdict in ("holds", "witnessed", "n/a")
             anchor = anchors.get((check.get("model", "?"), r.get("property", "?")))
             detail = esc(r.get("detail") or "")
             if anchor:

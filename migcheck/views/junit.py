@@ -2,7 +2,8 @@
 
 One test suite per checked model, one test case per property.  A violated property (or a
 witness never reached) is a <failure> naming the property and the saved trace; a verdict the
-check could not reach (incomplete exploration) is an <error>, never a pass.
+check could not reach (incomplete exploration) is an <error>, never a pass; a property the
+model has nothing to say about (n/a) is <skipped>.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def failure_message(report: CheckReport, name: str, verdict: Verdict, detail: st
 
 def to_xml(reports: list[CheckReport]) -> ET.Element:
     root = ET.Element("testsuites", name="migcheck")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_time = 0.0
     for report in reports:
         g = report.graph
@@ -32,7 +33,7 @@ def to_xml(reports: list[CheckReport]) -> ET.Element:
                            ("states", str(len(g.states))), ("transitions", str(g.transitions)),
                            ("bounds", "; ".join(report.model.bounds))):
             ET.SubElement(props, "property", name=key, value=value)
-        counts = {"tests": 0, "failures": 0, "errors": 0}
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for r in report.results:
             seconds = r.seconds + g.seconds
             case = ET.SubElement(suite, "testcase", name=r.property.name,
@@ -45,6 +46,9 @@ def to_xml(reports: list[CheckReport]) -> ET.Element:
                 counts["errors"] += 1
                 err = ET.SubElement(case, "error", message=message, type="unknown")
                 err.text = report.coverage
+            elif r.verdict.value == "n/a":  # the model lacks what the property talks about
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=message)
             elif not r.verdict.ok:
                 counts["failures"] += 1
                 fail = ET.SubElement(case, "failure", message=message, type=r.verdict.value)
@@ -55,7 +59,7 @@ def to_xml(reports: list[CheckReport]) -> ET.Element:
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", str(counts["errors"]))
-        suite.set("skipped", "0")
+        suite.set("skipped", str(counts["skipped"]))
         suite.set("time", f"{report.seconds:.3f}")
         for k in totals:
             totals[k] += counts[k]
