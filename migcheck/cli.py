@@ -11,7 +11,8 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("check", "models", "properties", "trace", "report", "graph")
+COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
+            "record")
 
 
 class UsageError(Exception):

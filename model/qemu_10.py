@@ -29,6 +29,7 @@ from model.admin import POSTCOPY, RUNNING, Command, ReplaceCommand, commands
 from model.dsl import shutdown
 from model.state import (
     connecting,
+    dst_state,
     listening,
     mig,
     postcopy_pause_sem,
@@ -79,6 +80,15 @@ def _src_pause() -> Command:
                    base.accepts, base.effect, base.refusal, base.qemu, base.doc, base.events)
 
 
+def _recover() -> Command:
+    """migrate-recover may be issued again while a recovery listener is open (after a failed
+    attempt, with a new socket: the real 10.0 broken run does this); qmp_migrate_recover
+    only checks that the destination is paused and replaces the listener."""
+    base = _command("dst: migrate-recover")
+    return Command(base.name, base.qmp, dst_state.isin(*POSTCOPY), base.accepts, base.effect,
+                   base.refusal, base.qemu, base.doc, base.events)
+
+
 def changes() -> tuple[Change, ...]:
     return (
         # ---- 4146b77ec7: POSTCOPY_RECOVER_SETUP
@@ -119,5 +129,6 @@ def changes() -> tuple[Change, ...]:
                       "10.0 switchover rework: POSTCOPY_ACTIVE only at the end"),
         # ---- 10.0: migrate_cancel refused in postcopy
         ReplaceCommand(_cancel(), "10.0 refuses migrate_cancel in postcopy"),
+        ReplaceCommand(_recover(), "the admin may re-issue migrate-recover with a new socket"),
     )
 

@@ -1,0 +1,54 @@
+"""Trace validation: is a run recorded on real QEMU a behaviour of a model version?
+
+The direction opposite to checking: the implementation's log is checked against the model.
+observe.py turns a realqemu JSON-lines trace into observations (its docstring holds the
+one table mapping each kind of record to what the model must do); search.py finds a model
+path explaining them, or the longest one that explains a prefix.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from migcheck.spec import Model
+from migcheck.validate.observe import Observations, TraceError, observations
+from migcheck.validate.search import Match, model_commands, validate
+
+__all__ = ["Match", "Observations", "TraceError", "build", "default_failures", "model_for",
+           "observations", "validate", "validate_file"]
+
+FAILURES_PER_BREAK = 2
+"""A break may cost the model two failures: the connection alive when proxy (b) dies, and
+one made while it is dead (the harness's recovery attempt)."""
+
+
+def default_failures(obs: Observations, cap: int = 8) -> int:
+    return min(cap, FAILURES_PER_BREAK * obs.breaks)
+
+
+def build(name: str, failures: int) -> Model:
+    """The model version, without page variables (real traces carry no page information)."""
+    from model.versions import build_model
+
+    if "pages" in inspect.signature(build_model).parameters:
+        return build_model(name, failures, pages=0)  # type: ignore[call-arg]
+    return build_model(name, failures)
+
+
+def model_for(version: str | None) -> str | None:
+    """The model version named after a recorded QEMU version ("7.2" -> "qemu-7.2")."""
+    from model.versions import VERSIONS
+
+    name = f"qemu-{version}" if version else None
+    return name if name in VERSIONS else None
+
+
+def validate_file(path: Path, model_name: str, failures: int | None = None) -> tuple[Match,
+                                                                                   Observations]:
+    """Parse and validate one trace against one model version (raises TraceError)."""
+    probe = build(model_name, 0)
+    obs = observations(path, model_commands(probe))
+    k = default_failures(obs) if failures is None else failures
+    model = probe if k == 0 else build(model_name, k)
+    return validate(model, obs), obs
