@@ -18,13 +18,17 @@ from migcheck.validate.search import Match, model_commands, validate
 __all__ = ["Match", "Observations", "TraceError", "build", "default_failures", "model_for",
            "observations", "validate", "validate_file"]
 
-FAILURES_PER_BREAK = 2
-"""A break may cost the model two failures: the connection alive when proxy (b) dies, and
-one made while it is dead (the harness's recovery attempt)."""
-
-
 def default_failures(obs: Observations, cap: int = 8) -> int:
-    return min(cap, FAILURES_PER_BREAK * obs.breaks)
+    """Enough channel failures for the trace: one per break (the connection alive when
+    proxy (b) dies) plus one per command issued while the path is broken (each may open a
+    connection that then fails before the destination accepts it)."""
+    broken, commands = False, 0
+    for item in obs.driver:
+        if item.kind in ("break", "heal"):
+            broken = item.kind == "break"
+        elif item.kind == "command" and broken:
+            commands += 1
+    return min(cap, obs.breaks + commands)
 
 
 def build(name: str, failures: int) -> Model:
