@@ -237,7 +237,31 @@ class Validator:
                       " (or an event is still to come)")
         elif isinstance(first, DriverItem) and first.kind == "sample":
             reason = "the sampled status differs from the model's status here"
+        elif isinstance(first, DriverItem) and first.kind == "command":
+            reason = self._command_reason(node, first)
         return first.describe(), reason
+
+    def _command_reason(self, node: Node, item: DriverItem) -> str:
+        """Why the model's version of this command does not fit here."""
+        state, ps, pd, _ = node
+        same = []
+        for a, nxt in self.compiled.successors(state):
+            key = self.keys[a]
+            if key is not None and (key[0], key[1], key[2]) == (item.side, item.name,
+                                                                 item.flags):
+                same.append((a, nxt))
+        if not same:
+            return "the model does not issue this command here"
+        fits = [(a, nxt) for a, nxt in same if self.command_matches(a, item)]
+        if not fits:
+            replies = "; ".join(self.model.actions[a].reply or "accepted" for a, _ in same)
+            return f"the model's reply here differs: {replies}"
+        a, nxt = fits[0]
+        events = ", ".join(f"{s} {st}" for s, st in self.emitted(a, state, nxt)) or "none"
+        ahead = ", ".join(f"{side} {self.ev[side][i].status}"
+                          for side, i in (("src", ps), ("dst", pd)) if i < len(self.ev[side]))
+        return (f"the model's {self.model.actions[a].name!r} emits events {events}; the next"
+                f" recorded events are {ahead or 'none'}")
 
     def _enabled(self, node: Node) -> list[str]:
         state, *_ = node

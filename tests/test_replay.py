@@ -1,0 +1,71 @@
+"""migcheck replay: the scenario built from a counterexample (no QEMU needed), and the
+qemu-7.2 recover-exits counterexample on real QEMU 7.2 (reproduced) and 10.0 (recovered)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from migcheck.cli import main
+from migcheck.replay import replay, scenario
+from migcheck.trace import load
+from realqemu import binaries
+from realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+CEX = ROOT / "reports" / "traces" / "qemu-7.2--recover-exits.itf.json"
+
+
+def test_scenario_breaks_before_the_resume_and_waits_for_recover():
+    steps = scenario(load(CEX))
+    kinds = [type(s).__name__ for s in steps]
+    assert kinds.count("Break") == 1 and "Heal" not in kinds
+    resume = next(i for i, s in enumerate(steps) if isinstance(s, Cmd)
+                  and dict(s.args).get("resume"))
+    assert steps.index(next(s for s in steps if isinstance(s, Break))) < resume
+    assert WaitEvent("src", "postcopy-recover", 20.0) in steps[resume:]
+    assert any(isinstance(s, Quiet) for s in steps[resume:])
+    assert not any(isinstance(s, Heal) for s in steps)
+    assert [s.name for s in steps[-2:]] == ["query-migrate", "query-migrate"]
+
+
+def test_migrate_incoming_left_to_the_harness():
+    steps = scenario(load(CEX))
+    assert not any(isinstance(s, Cmd) and s.name == "migrate-incoming" for s in steps)
+
+
+def test_bad_trace_file_exit_2(tmp_path, capsys):
+    bad = tmp_path / "x.itf.json"
+    bad.write_text("[]")
+    assert main(["replay", str(bad), "--qemu", "7.2"]) == 2
+    assert "not a migcheck/ITF trace" in capsys.readouterr().err
+    assert main(["replay", str(CEX), "--qemu", "/nonexistent/qemu"]) == 2
+
+
+def _need(version: str) -> None:
+    reason = binaries.unavailable_reason(version)
+    if reason:
+        msg = f"real QEMU {version} replay skipped: {reason}"
+        warnings.warn(msg, stacklevel=2)
+        print(msg)
+        pytest.skip(msg)
+
+
+@pytest.mark.realqemu
+def test_recover_exits_reproduces_on_72(tmp_path):
+    _need("7.2")
+    outcome = replay(load(CEX), "7.2", tmp_path)
+    assert outcome.verdict == "reproduced", outcome.detail
+    assert outcome.real_end == {"src": "postcopy-recover", "dst": "postcopy-paused"}
+    assert outcome.validated is True
+
+
+@pytest.mark.realqemu
+def test_recover_exits_recovers_on_10(tmp_path):
+    _need("10.0")
+    outcome = replay(load(CEX), "10.0", tmp_path)
+    assert outcome.verdict == "not reproduced, recovered", outcome.detail
+    assert outcome.real_end["src"] == "postcopy-paused"
+    assert outcome.validated is True
