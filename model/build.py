@@ -5,6 +5,7 @@ from __future__ import annotations
 from migcheck.expr import any_of
 from migcheck.spec import Actor, ActorKind, Assumption, Model, Wait
 from model import admin, destination, network, source
+from model.pages import with_pages
 from model.state import (
     connecting,
     dst_state,
@@ -88,7 +89,9 @@ VALID_END = any_of(
 over on the source, or both sides wait for the admin."""
 
 
-def qemu_82(failures: int = 2) -> Model:
+def qemu_82(failures: int = 2, pages: int = 0) -> Model:
+    """The 8.2 model; pages > 0 composes N guest pages in (model/pages.py), pages=0 is the
+    protocol alone, state for state."""
     model = Model(
         name="qemu-8.2",
         doc="QEMU 8.2: after f8c543e808 (network may fail during recovery) and 0e99bb8f54.",
@@ -104,5 +107,7 @@ def qemu_82(failures: int = 2) -> Model:
                 "semaphore counts saturate at 2",
                 "one RAMBlock; pages abstracted away"),
     )
+    if pages:
+        model = with_pages(model, pages)
     model.check_well_formed()
     return model

@@ -19,7 +19,7 @@ from migcheck.spec import (
     RemoveAction,
     ReplaceAction,
 )
-from model import build
+from model import build, pages
 from model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migrate_pause_82
 from model.destination import LISTEN, read_fails
 from model.dsl import act, send_main, shutdown, take
@@ -41,6 +41,7 @@ class Version:
     base: str | None
     summary: str
     changes: Callable[[], tuple[Change, ...]] = lambda: ()
+    page_changes: Callable[[int], tuple[Change, ...]] | None = None  # faults: depend on N
 
 
 def _qemu_72() -> tuple[Change, ...]:
@@ -131,6 +132,10 @@ VERSIONS: dict[str, Version] = {
         Version("qemu-8.2+switchover-failures", "qemu-8.2",
                 "8.2 with failures between postcopy-active and POSTCOPY_RUN (shows R5)",
                 lambda: (DropAssumption("no-failure-in-switchover", "the network may fail"),)),
+        *(Version(f"qemu-8.2+{fault}", "qemu-8.2", summary,
+                  lambda f=fault: pages.fault_changes(f, 1),
+                  lambda n, f=fault: pages.fault_changes(f, n))
+          for fault, summary in pages.FAULT_SUMMARIES.items()),
     )
 }
 
@@ -139,18 +144,20 @@ class UnknownModel(KeyError):
     pass
 
 
-def build_model(name: str, failures: int = 2) -> Model:
-    """The named version at the given failure bound."""
+def build_model(name: str, failures: int = 2, pages: int = 0) -> Model:
+    """The named version at the given failure bound, with `pages` guest pages (0: none)."""
     if name not in VERSIONS:
         raise UnknownModel(name)
     version = VERSIONS[name]
     if version.base is None:
-        model = build.qemu_82(failures)
+        model = build.qemu_82(failures, pages)
     else:
-        model = build_model(version.base, failures)
+        model = build_model(version.base, failures, pages)
     if version.base is None:
         return model
+    changes = (version.page_changes(pages) if version.page_changes is not None
+               else version.changes())
     try:
-        return model.with_changes(version.name, version.summary, version.changes())
+        return model.with_changes(version.name, version.summary, changes)
     except KeyError as exc:
         raise ModelError(f"version {name}: no action {exc.args[0]!r} to change") from None

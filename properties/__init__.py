@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from migcheck.props import Property
 from properties.liveness import LIVENESS
+from properties.pages import PAGE_NAMES, PAGES
 from properties.safety import SAFETY
 from properties.witnesses import WITNESSES
 
-ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES)
+ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES, *PAGES)
 BY_NAME: dict[str, Property] = {p.name: p for p in ALL}
 
 
-def select(names: list[str] | None) -> list[Property]:
-    """The named properties (all when none are named); KeyError names an unknown one."""
+def select(names: list[str] | None, pages: int | None = None) -> list[Property]:
+    """The named properties (all when none are named; without the page properties when the
+    model has no pages, pages == 0); KeyError names an unknown one."""
     if not names:
-        return list(ALL)
+        return [p for p in ALL if pages != 0 or p.name not in PAGE_NAMES]
     return [BY_NAME[n] for n in names]

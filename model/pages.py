@@ -1,0 +1,390 @@
+"""Guest pages in the model (--pages N): dirty bitmap, page copies, requests, placement.
+
+Why: a recovery that "completes" with one stale page on the destination is worse than a hang.
+QEMU's recovery rests on a chain of facts (reference 6 and 6.5) that this module makes
+checkable: the dirty bit is cleared when a page is sent; the destination marks a page received
+only once it is placed; in-flight copies are lost at a break; the received-bitmap exchange makes
+every lost page dirty again; page requests pending at the break are re-sent after RESUME.
+
+Modelling choices (each a bound or an abstraction, stated in `Model.bounds`):
+* Page copies travel in the main-channel FIFO `m2d` as `MigCmd.PAGE<p>_V<v>` (page p with the
+  content of the source's v-th write), so their order against DISCARD, the package and EOF is
+  the real stream order, and a break loses them with the rest of the stream.  The source only
+  writes a page while the FIFO holds at most one message (TCP back-pressure, bounded here), so
+  commands always fit.
+* Page requests (MIG_RP_MSG_REQ_PAGES) are one bit per page (`rp_req`): their order among
+  themselves does not matter to the source, which queues them; the source's rp thread takes
+  them only in postcopy-active, which is after RESUME_ACK in the real stream.
+* The guest writes at most GUEST_WRITES pages during precopy; a write sets the dirty bit (the
+  KVM dirty log and migration_bitmap_sync are folded into the write).
+* The DISCARD sent by postcopy_start is a ghost set `discard` applied when the destination
+  handles the package (it precedes LISTEN inside the stream).
+* One temp page: the listen thread loads a copy (`tmp`) and places it in a later step, so a
+  break can fall between the two (a huge page assembled from several target pages).
+
+Per-page steps are instantiated N times with constant indices, so every engine reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from migcheck.expr import Const, Expr, Index, Tuple, Var, all_of, any_of, ite, lift
+from migcheck.spec import (
+    Action,
+    Actor,
+    ActorKind,
+    BoolDomain,
+    Change,
+    DropAssignment,
+    IntDomain,
+    Model,
+    ReplaceAction,
+    StateVar,
+    TupleDomain,
+)
+from model.dsl import act, main_head, pop_main, send_main
+from model.state import (
+    M2D_SIZE,
+    dst_state,
+    fault,
+    from_src_file,
+    listen,
+    load,
+    m2d,
+    mig,
+    postcopy_state,
+    rp,
+    sock,
+    src_state,
+    to_src_file,
+)
+from model.vocab import (
+    FaultThread,
+    FileRef,
+    ListenThread,
+    LoadThread,
+    MigCmd,
+    MigrationStatus as MS,
+    MigThread as M,
+    PostcopyState as PS,
+    RpThread,
+    Sock,
+)
+
+MAX_PAGES = 4
+MAX_VERSION = 1  # each page is written at most once by the guest
+GUEST_WRITES = 1  # guest writes during precopy, in total
+
+SRC_GUEST = "src:guest"
+DST_GUEST = "dst:guest"
+MIG, RP = "src:migration", "src:return-path"
+DMAIN, LISTEN = "dst:main", "dst:listen"
+
+ACTORS = (
+    Actor(SRC_GUEST, ActorKind.ENV, "src", "the guest writing its RAM on the source (precopy;"
+          " never obliged to)"),
+    Actor(DST_GUEST, ActorKind.ENV, "dst", "guest vCPUs touching missing pages on the"
+          " destination (never obliged to)"),
+)
+
+bmap, src_ver, guest_writes = Var("bmap"), Var("src_ver"), Var("guest_writes")
+discard, dst_ver, receivedmap = Var("discard"), Var("dst_ver"), Var("receivedmap")
+tmp, page_requested = Var("tmp"), Var("page_requested")
+rp_req, queued = Var("rp_req"), Var("queued")
+
+PAGE_VARS = ("bmap", "src_ver", "guest_writes", "discard", "dst_ver", "receivedmap", "tmp",
+             "page_requested", "rp_req", "queued")
+
+
+def page_msg(p: int, v: int) -> MigCmd:
+    """The main-channel message carrying page p at version v."""
+    return MigCmd[f"PAGE{p}_V{v}"]
+
+
+def in_m2d(p: int) -> Expr:
+    """Some copy of page p is in flight on the main channel."""
+    msgs = [page_msg(p, v) for v in range(MAX_VERSION + 1)]
+    return any_of(*(m2d[i].isin(*msgs) for i in range(M2D_SIZE)))
+
+
+def put(var: Var, p: int, value: object, n: int) -> Expr:
+    """var with element p replaced (a whole-tuple assignment, as the language wants)."""
+    return Tuple(tuple(lift(value) if i == p else Index(var, i) for i in range(n)))
+
+
+def each(n: int, fn: Callable[[int], object]) -> Expr:
+    return Tuple(tuple(lift(fn(i)) for i in range(n)))
+
+
+def none_of(n: int, fn: Callable[[int], Expr]) -> Expr:
+    return all_of(*(~fn(i) for i in range(n)))
+
+
+def _tuple(name: str, elem, init: object, n: int, doc: str, lane: str) -> StateVar:
+    return StateVar(name, TupleDomain(elem, n), (init,) * n, doc, lane)
+
+
+def variables(n: int) -> tuple[StateVar, ...]:
+    ver = IntDomain(-1, MAX_VERSION)
+    return (
+        _tuple("bmap", BoolDomain(), True, n, "RAMBlock bmap: dirty bits (all ones at start)",
+               "src:pages"),
+        _tuple("src_ver", IntDomain(0, MAX_VERSION), 0, n, "guest writes to each source page",
+               "src:pages"),
+        StateVar("guest_writes", IntDomain(0, GUEST_WRITES), 0,
+                 "guest writes so far (bounded)", "src:pages"),
+        _tuple("queued", BoolDomain(), False, n, "src_page_requests: requests queued on the"
+               " source", "src:pages"),
+        _tuple("discard", BoolDomain(), False, n, "ghost: pages in the POSTCOPY_RAM_DISCARD"
+               " sent by postcopy_start, not yet applied", "net:main"),
+        _tuple("rp_req", BoolDomain(), False, n, "MIG_RP_MSG_REQ_PAGES in flight on the"
+               " return path", "net:main"),
+        _tuple("dst_ver", ver, -1, n, "destination page content: the write it holds"
+               " (-1 missing)", "dst:pages"),
+        _tuple("receivedmap", BoolDomain(), False, n, "RAMBlock receivedmap", "dst:pages"),
+        _tuple("tmp", ver, -1, n, "the listen thread's temp page: loaded, not yet placed"
+               " (-1 none)", "dst:pages"),
+        _tuple("page_requested", BoolDomain(), False, n, "mis->page_requested",
+               "dst:pages"),
+    )
+
+
+def _send_page(p: int) -> Expr:
+    """The m2d after writing page p's current content (lost if the socket is broken)."""
+    out: Expr = send_main(page_msg(p, MAX_VERSION))
+    for v in range(MAX_VERSION - 1, -1, -1):
+        out = ite(src_ver[p].eq(v), send_main(page_msg(p, v)), out)
+    return out
+
+
+room = m2d[1].eq(MigCmd.EMPTY)
+"""At most one message is queued on the main channel: a page write still leaves room for a
+command and for the empty slot `channels-bounded` keeps."""
+
+
+def source_actions(n: int) -> list[Action]:
+    iterating = mig.eq(M.ITERATE)
+    none_queued = none_of(n, lambda i: queued[i])
+    out = [
+        act("guest writes page 0", SRC_GUEST,
+            src_state.eq(MS.ACTIVE) & (guest_writes < GUEST_WRITES) & (src_ver[0] < MAX_VERSION),
+            {"src_ver": put(src_ver, 0, src_ver[0] + 1, n), "bmap": put(bmap, 0, True, n),
+             "guest_writes": guest_writes + 1},
+            "migration/ram.c:migration_bitmap_sync",
+            "The guest writes the page; the dirty log (harvested by the next bitmap sync) sets"
+            " its dirty bit.  Only page 0 is written (a bound: pages are alike up to scan"
+            " order)."),
+    ]
+    for p in range(n):
+        out += [
+            act(f"ram_save_host_page({p})", MIG,
+                iterating & src_state.isin(MS.ACTIVE, MS.POSTCOPY_ACTIVE) & bmap[p]
+                & none_of(p, lambda i: bmap[i]) & none_queued & room,
+                {"bmap": put(bmap, p, False, n), "m2d": _send_page(p)},
+                "migration/ram.c:ram_save_host_page",
+                "Background push (scan order: the first dirty page): clear the dirty bit, then"
+                " write the page to the stream."),
+            act(f"get_queued_page({p})", MIG,
+                iterating & src_state.eq(MS.POSTCOPY_ACTIVE) & queued[p] & (~bmap[p] | room),
+                {"queued": put(queued, p, False, n), "bmap": put(bmap, p, False, n),
+                 "m2d": ite(bmap[p], _send_page(p), m2d)},
+                "migration/ram.c:get_queued_page",
+                "Requested pages first; unqueue_page skips a page that is already clean."),
+            act(f"ram_save_queue_pages({p})", RP,
+                rp.eq(RpThread.RUNNING) & sock.eq(Sock.UP) & rp_req[p]
+                & src_state.eq(MS.POSTCOPY_ACTIVE),
+                {"rp_req": put(rp_req, p, False, n), "queued": put(queued, p, bmap[p], n)},
+                "migration/ram.c:ram_save_queue_pages",
+                "REQ_PAGES: append to src_page_requests (an entry for a clean page is"
+                " dropped at once: unqueue_page would skip it)."),
+        ]
+    return out
+
+
+def load_postcopy(p: int, v: int, n: int, mark: bool = False) -> Action:
+    """ram_load_postcopy: read page p into the temp page (mark=True is the injected fault:
+    receivedmap set before the page is placed)."""
+    effect: dict[str, object] = {"m2d": pop_main(), "tmp": put(tmp, p, v, n)}
+    if mark:
+        effect |= {"receivedmap": put(receivedmap, p, True, n),
+                   "page_requested": put(page_requested, p, False, n)}
+    return act(f"ram_load_postcopy({p}, v{v})", LISTEN,
+               listen.eq(ListenThread.RUNNING) & from_src_file.eq(FileRef.CUR)
+               & main_head(page_msg(p, v)) & postcopy_state.eq(PS.RUNNING)
+               & none_of(n, lambda i: tmp[i] >= 0),
+               effect, "migration/ram.c:ram_load_postcopy",
+               "Read the page into the channel's temp page.")
+
+
+def place_page(p: int, n: int, mark: bool = True) -> Action:
+    """postcopy_place_page, then (mark=True) receivedmap and page_requested under the mutex."""
+    effect: dict[str, object] = {"dst_ver": put(dst_ver, p, tmp[p], n), "tmp": put(tmp, p, -1, n)}
+    if mark:
+        effect |= {"receivedmap": put(receivedmap, p, True, n),
+                   "page_requested": put(page_requested, p, False, n)}
+    return act(f"postcopy_place_page({p})", LISTEN,
+               listen.eq(ListenThread.RUNNING) & (tmp[p] >= 0),
+               effect, "migration/postcopy-ram.c:postcopy_place_page",
+               "UFFDIO_COPY installs the page; only then qemu_ufd_copy_ioctl marks it received"
+               " and drops the request.")
+
+
+def destination_actions(n: int) -> list[Action]:
+    loading = load.eq(LoadThread.LOADING) & from_src_file.eq(FileRef.CUR)
+    out = []
+    for p in range(n):
+        for v in range(MAX_VERSION + 1):
+            out.append(act(f"ram_load_precopy({p}, v{v})", DMAIN,
+                           loading & main_head(page_msg(p, v)),
+                           {"m2d": pop_main(), "dst_ver": put(dst_ver, p, v, n),
+                            "receivedmap": put(receivedmap, p, True, n)},
+                           "migration/ram.c:ram_load_precopy",
+                           "Precopy: copy into guest RAM, set the receivedmap bit."))
+            out.append(load_postcopy(p, v, n))
+        out.append(place_page(p, n))
+        out.append(act(f"postcopy_request_page({p})", DST_GUEST,
+                       fault.eq(FaultThread.RUNNING) & postcopy_state.eq(PS.RUNNING)
+                       & dst_state.eq(MS.POSTCOPY_ACTIVE) & ~receivedmap[p]
+                       & none_of(n, lambda i: page_requested[i]),
+                       {"page_requested": put(page_requested, p, True, n),
+                        "rp_req": put(rp_req, p, to_src_file.eq(FileRef.CUR) & sock.eq(Sock.UP),
+                                      n)},
+                       "migration/postcopy-ram.c:postcopy_request_page",
+                       "A vCPU faults on a missing page: record it in page_requested and send"
+                       " REQ_PAGES (a failed send is retried after the resume)."))
+    return out
+
+
+# ---------------------------------------------------------------- hooks into existing steps
+
+
+def _extend(model: Model, name: str, effect: dict[str, object] | None = None,
+            guard: Expr | None = None) -> Model:
+    a = model.action(name)
+    fields: dict[str, object] = {}
+    if effect:
+        fields["effect"] = a.effect + tuple((k, lift(v)) for k, v in effect.items())
+    if guard is not None:
+        fields["guard"] = all_of(a.guard, guard)
+    actions = tuple(replace(x, **fields) if x.name == name else x for x in model.actions)
+    return replace(model, actions=actions)
+
+
+def _hooks(n: int) -> list[tuple[str, dict[str, object] | None, Expr | None]]:
+    recovering = dst_state.eq(MS.POSTCOPY_RECOVER)
+    rp_ok = recovering & to_src_file.eq(FileRef.CUR) & sock.eq(Sock.UP)
+    return [
+        # ram_postcopy_send_discard_bitmap: the pages dirty at the final sync
+        ("postcopy_start", {"discard": bmap}, None),
+        # the package's DISCARD (ram_discard_range) comes before LISTEN
+        ("loadvm_postcopy_handle_listen",
+         {"dst_ver": each(n, lambda i: ite(discard[i], -1, dst_ver[i])),
+          "receivedmap": each(n, lambda i: receivedmap[i] & ~discard[i]),
+          "discard": each(n, lambda i: False)}, None),
+        # ram_dirty_bitmap_reload: bmap := NOT receivedmap
+        ("source_return_path_thread: RECV_BITMAP",
+         {"bmap": each(n, lambda i: ~receivedmap[i]),
+          "queued": each(n, lambda i: queued[i] & ~receivedmap[i])}, None),
+        # migrate_send_rp_req_pages_pending at the end of the RESUME handler
+        ("loadvm_postcopy_handle_resume",
+         {"rp_req": each(n, lambda i: rp_req[i] | (rp_ok & page_requested[i]))}, None),
+        # ram_save_complete has nothing dirty left: the iteration loop sent it
+        # (and its QEMU_VM_EOF waits for room on the channel, like a page write)
+        ("migration_completion", None,
+         none_of(n, lambda i: bmap[i]) & m2d[M2D_SIZE - 2].eq(MigCmd.EMPTY)),
+        # the listen thread places its temp page before reading on
+        ("postcopy_ram_listen_thread: EOF", None, none_of(n, lambda i: tmp[i] >= 0)),
+    ]
+
+
+def _sock_value(action: Action) -> Expr | None:
+    for target, value in action.effect:
+        if target == "sock":
+            return value
+    return None
+
+
+def _pauses_listen(action: Action) -> bool:
+    return ("listen", Const(ListenThread.PAUSED)) in action.effect
+
+
+def with_pages(model: Model, n: int) -> Model:
+    """`model` with N pages composed in: variables, actors, page steps, and the page effects of
+    existing steps (discard, bitmap reload, request re-send, losses at a break)."""
+    if not 1 <= n <= MAX_PAGES:
+        raise ValueError(f"pages must be between 1 and {MAX_PAGES}")
+    model = replace(model, variables=model.variables + variables(n),
+                    actors=model.actors + ACTORS,
+                    actions=model.actions + tuple(source_actions(n) + destination_actions(n)))
+    for name, effect, guard in _hooks(n):
+        model = _extend(model, name, effect, guard)
+    actions = []
+    for a in model.actions:
+        extra: dict[str, object] = {}
+        new_sock = _sock_value(a)
+        if new_sock is not None:
+            # requests in flight die with the socket (in-flight pages do: they are in m2d)
+            extra["rp_req"] = ite(new_sock.eq(Sock.UP), rp_req, each(n, lambda i: False))
+        if _pauses_listen(a):
+            # postcopy_pause_incoming resets the temp pages: partial host pages are dropped
+            extra["tmp"] = each(n, lambda i: -1)
+        if extra:
+            a = replace(a, effect=a.effect + tuple((k, lift(v)) for k, v in extra.items()))
+        actions.append(a)
+    bounds = tuple(b for b in model.bounds if "pages abstracted" not in b) + (
+        f"one RAMBlock of {n} pages; the guest writes at most {GUEST_WRITES} page(s) once,"
+        " in precopy",
+        "at most two messages in flight on the main channel when a page is written"
+        " (back-pressure)",
+    )
+    params = {**model.params, "pages": n}
+    return replace(model, actions=tuple(actions), bounds=bounds, params=params)
+
+
+# ---------------------------------------------------------------- injected faults
+
+
+def fault_changes(fault_name: str, n: int) -> tuple[Change, ...]:
+    """The Changes that inject one page fault into a model with n pages."""
+    if n == 0:
+        from migcheck.spec import ModelError
+
+        raise ModelError(f"fault {fault_name!r} needs pages (--pages 1 or more)")
+    if fault_name == "no-bitmap-rebuild":
+        return (DropAssignment(("source_return_path_thread: RECV_BITMAP",), "bmap",
+                               "ram_dirty_bitmap_reload does not rebuild bmap from the"
+                               " received bitmap"),)
+    if fault_name == "no-request-resend":
+        return (DropAssignment(("loadvm_postcopy_handle_resume",), "rp_req",
+                               "loadvm_postcopy_handle_resume does not re-send the pending"
+                               " requests"),)
+    if fault_name == "no-discard":
+        return (DropAssignment(("postcopy_start",), "discard",
+                               "postcopy_start sends no POSTCOPY_RAM_DISCARD"),)
+    if fault_name == "mark-before-place":
+        out: list[Change] = []
+        for p in range(n):
+            for v in range(MAX_VERSION + 1):
+                a = load_postcopy(p, v, n, mark=True)
+                out.append(ReplaceAction(a.name, {"effect": a.effect},
+                                         "receivedmap set when the page is read"))
+            a = place_page(p, n, mark=False)
+            out.append(ReplaceAction(a.name, {"effect": a.effect}, "not when it is placed"))
+        return tuple(out)
+    raise KeyError(fault_name)
+
+
+FAULTS = ("no-bitmap-rebuild", "no-request-resend", "mark-before-place", "no-discard")
+
+FAULT_SUMMARIES = {
+    "no-bitmap-rebuild": "injected fault (needs --pages): the source does not rebuild its dirty"
+                         " bitmap from the received bitmap",
+    "no-request-resend": "injected fault (needs --pages): page requests pending at the break"
+                         " are not re-sent after RESUME",
+    "mark-before-place": "injected fault (needs --pages): the destination marks a page received"
+                         " before placing it",
+    "no-discard": "injected fault (needs --pages): postcopy_start sends no DISCARD, stale"
+                  " precopy pages stay",
+}

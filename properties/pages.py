@@ -1,0 +1,161 @@
+"""Page properties (checked when the model has pages, --pages N >= 1).
+
+Their predicates depend on N, so each is a `PageProperty` that builds the concrete property for
+the model's N when it is decided.  On a model without pages (pages=0) they are not selected by
+`migcheck check`; called directly they report "holds" with the detail "no pages in the model".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from migcheck.expr import Expr, all_of, any_of
+from migcheck.props import (
+    Context,
+    Invariant,
+    LeavesEventually,
+    Outcome,
+    Property,
+    Sometimes,
+    Verdict,
+)
+from model.pages import (
+    bmap,
+    dst_ver,
+    in_m2d,
+    page_requested,
+    queued,
+    receivedmap,
+    rp_req,
+    src_ver,
+    tmp,
+)
+from model.state import dst_state, recovered, sock, src_state, to_dst_file
+from model.vocab import FileRef, MigrationStatus as MS, Sock
+
+
+@dataclass(frozen=True)
+class PageProperty(Property):
+    """A property whose predicate is built for the model's number of pages."""
+
+    kind: str = "invariant"
+    build: Callable[[int], Property] = field(default=None)  # type: ignore[assignment]
+
+    def concrete(self, n: int) -> Property:
+        return self.build(n)
+
+    def decide(self, ctx: Context) -> Outcome:
+        n = int(ctx.model.params.get("pages", 0))
+        if n == 0:
+            return Outcome(Verdict.HOLDS, "no pages in the model (--pages 0): nothing to check")
+        return self.build(n).decide(ctx)
+
+
+def _pages(n: int, fn: Callable[[int], Expr]) -> Expr:
+    return all_of(*(fn(p) for p in range(n)))
+
+
+def _page(name: str, statement: str, rests_on: str, kind: str,
+          make: Callable[[str, str, str, int], Property]) -> PageProperty:
+    return PageProperty(name, statement, rests_on, kind,
+                        lambda n: make(name, statement, rests_on, n))
+
+
+PAGES_CONSISTENT = _page(
+    "pages-consistent",
+    "Whenever both sides are COMPLETED, every destination page holds the source's content"
+    " (same write).",
+    "Reference 6.5(4)(5): no loss (resync makes lost pages dirty, completion sends the rest) and"
+    " no staleness (DISCARD at switchover, source frozen in postcopy).",
+    "invariant",
+    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+        ~(src_state.eq(MS.COMPLETED) & dst_state.eq(MS.COMPLETED)),
+        _pages(n, lambda p: dst_ver[p].eq(src_ver[p])))),
+)
+
+NO_STALE_PLACEMENT = _page(
+    "no-stale-placement",
+    "The destination never holds a copy of a page, waiting in its temp page to be placed, while"
+    " that page is already installed: placing it would overwrite the page (UFFDIO_COPY fails with"
+    " EEXIST) or install an older copy over a newer one.",
+    "Reference 6.5(3): at-most-once placement; a page is sent only while dirty, and placed pages"
+    " are clean after the resync.",
+    "invariant",
+    lambda name, st, ro, n: Invariant(name, st, ro, predicate=_pages(
+        n, lambda p: (tmp[p] < 0) | (dst_ver[p] < 0))),
+)
+
+RECEIVED_MEANS_PLACED = _page(
+    "received-means-placed",
+    "A page's receivedmap bit is set exactly when the destination has the page installed.",
+    "Reference 6.5(2): qemu_ufd_copy_ioctl sets receivedmap only after UFFDIO_COPY succeeded;"
+    " only ram_discard_range clears it.",
+    "invariant",
+    lambda name, st, ro, n: Invariant(name, st, ro, predicate=_pages(
+        n, lambda p: receivedmap[p].eq(dst_ver[p] >= 0))),
+)
+
+
+def _steady() -> Expr:
+    return (src_state.eq(MS.POSTCOPY_ACTIVE) & sock.eq(Sock.UP)
+            & to_dst_file.eq(FileRef.CUR))
+
+
+NO_PAGE_LOST = _page(
+    "no-page-lost",
+    "While the source migrates on a healthy channel (precopy, or postcopy-active after any"
+    " resync), every page not received is dirty on the source or in flight (on the channel or"
+    " in the temp page).",
+    "Reference 6.5(4): a break voids 'in flight'; ram_dirty_bitmap_reload (bmap := NOT"
+    " receivedmap) restores 'dirty if not received' before the source sends again.",
+    "invariant",
+    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+        ~((src_state.eq(MS.ACTIVE) | src_state.eq(MS.POSTCOPY_ACTIVE)) & sock.eq(Sock.UP)
+          & to_dst_file.eq(FileRef.CUR)),
+        _pages(n, lambda p: receivedmap[p] | bmap[p] | in_m2d(p) | (tmp[p] >= 0)))),
+)
+
+REQUESTS_TRACKED = _page(
+    "requests-tracked",
+    "In steady postcopy (both sides postcopy-active, healthy channel), every page the"
+    " destination requested and still misses is known to the source: its request is in flight"
+    " or queued, or a copy is in flight.",
+    "Reference 6.4: requests lost at a break stay in page_requested and are re-sent by"
+    " loadvm_postcopy_handle_resume; without that the faulting vCPU waits for the background"
+    " push.",
+    "invariant",
+    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+        ~(_steady() & dst_state.eq(MS.POSTCOPY_ACTIVE)),
+        _pages(n, lambda p: ~page_requested[p] | receivedmap[p] | rp_req[p] | queued[p]
+               | in_m2d(p) | (tmp[p] >= 0)))),
+)
+
+NOT_PAUSED = ~(src_state.isin(MS.POSTCOPY_PAUSED, MS.FAILED, MS.CANCELLING, MS.CANCELLED)
+               | dst_state.isin(MS.POSTCOPY_PAUSED, MS.FAILED))
+"""Neither side is paused or dead: otherwise only the admin (never obliged) can help."""
+
+REQUESTS_SERVED = _page(
+    "requests-served",
+    "Every page the destination faults on is eventually received in every fair run, unless the"
+    " migration pauses (then the admin must act) or a side fails: the state 'requested and"
+    " missing, nothing paused' is always left.",
+    "The source serves queued requests before the background push, and re-sent requests after"
+    " a recovery reach it (reference 6.1, 6.4).",
+    "liveness",
+    lambda name, st, ro, n: LeavesEventually(name, st, ro, cond=all_of(NOT_PAUSED, any_of(
+        *(page_requested[p] & ~receivedmap[p] for p in range(n))))),
+)
+
+REQUEST_SERVED_AFTER_RECOVERY = _page(
+    "request-served-after-recovery",
+    "Some run recovers and then loads a page the destination requested, for placement.",
+    "Without it requests-served could hold only because requests never survive a recovery.",
+    "witness",
+    lambda name, st, ro, n: Sometimes(name, st, ro, predicate=recovered & any_of(
+        *(page_requested[p] & (tmp[p] >= 0) for p in range(n)))),
+)
+
+PAGES = (PAGES_CONSISTENT, NO_STALE_PLACEMENT, RECEIVED_MEANS_PLACED, NO_PAGE_LOST,
+         REQUESTS_TRACKED, REQUESTS_SERVED, REQUEST_SERVED_AFTER_RECOVERY)
+PAGE_NAMES = frozenset(p.name for p in PAGES)
