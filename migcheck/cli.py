@@ -12,7 +12,7 @@ import importlib
 import sys
 
 COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
-            "record")
+            "record", "fuzz")
 
 
 class UsageError(Exception):
