@@ -1,0 +1,28 @@
+"""Each injected page fault is caught by the exhaustive explorer, naming the page property."""
+
+from __future__ import annotations
+
+import pytest
+
+import properties
+from migcheck.compile import CompiledModel
+from migcheck.explore import explore
+from migcheck.props import Context, Verdict, check_all
+from model.versions import build_model
+
+CASES = [
+    ("no-bitmap-rebuild", "pages-consistent"),
+    ("no-request-resend", "requests-tracked"),
+    ("mark-before-place", "received-means-placed"),
+    ("no-discard", "no-stale-placement"),
+]
+
+
+@pytest.mark.parametrize(("fault", "prop"), CASES)
+def test_fault_violates_its_page_property(fault: str, prop: str) -> None:
+    model = build_model(f"qemu-8.2+{fault}", 0, 1)
+    ctx = Context(CompiledModel(model), explore(CompiledModel(model)))
+    [result] = check_all(ctx, [properties.BY_NAME[prop]])
+    assert result.verdict is Verdict.VIOLATED
+    assert result.trace is not None and result.trace.property == prop
+    assert result.trace.steps[-1].state  # a shortest counterexample ending in the bad state
