@@ -404,3 +404,21 @@ class StrengthenGuard(Change):
         actions = tuple(replace(a, guard=all_of(a.guard, self.condition))
                         if a.name == self.name else a for a in model.actions)
         return replace(model, actions=actions)
+
+
+@dataclass(frozen=True)
+class AddActors(Change):
+    actors: tuple[Actor, ...]
+    why: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, actors=model.actors + self.actors)
+
+
+@dataclass(frozen=True)
+class AddWaits(Change):
+    waits: tuple[Wait, ...]
+    why: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, waits=model.waits + self.waits)

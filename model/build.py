@@ -9,6 +9,7 @@ from model.pages import with_pages
 from model.state import (
     connecting,
     dst_state,
+    mig,
     postcopy_pause_sem,
     postcopy_pause_sem_dst,
     postcopy_pause_sem_fault,
@@ -70,13 +71,15 @@ CANCEL_ONLY_IN_PRECOPY = Assumption(
 
 NO_FAILURE_IN_SWITCHOVER = Assumption(
     "no-failure-in-switchover",
-    "Neither the network nor a migrate-pause breaks the channel after the source switched to"
-    " postcopy-active and before the destination ran POSTCOPY_RUN.  QEMU before 10.2 cannot"
+    "Neither the network nor a migrate-pause breaks a channel between the source's entry into"
+    " postcopy_start and the destination's POSTCOPY_RUN.  QEMU before 10.2 cannot"
     " recover there: the destination fails and exits while the source pauses for good"
     " (reference 3.3, R5; closed in 10.2 by POSTCOPY_DEVICE, 7b842fe354).  Model"
     " qemu-8.2+switchover-failures lifts this.",
     ("network: *", "src: migrate-pause", "dst: migrate-pause"),
-    ~(src_state.eq(MS.POSTCOPY_ACTIVE) & postcopy_state.isin(PS.NONE, PS.ADVISE, PS.LISTENING)),
+    ~((src_state.eq(MS.POSTCOPY_ACTIVE)
+       | mig.isin(MigThread.WAIT_MAIN_CHANNEL, MigThread.PREEMPT_WAIT))  # preempt: before
+      & postcopy_state.isin(PS.NONE, PS.ADVISE, PS.LISTENING)),
 )
 
 VALID_END = any_of(

@@ -45,7 +45,7 @@ read_fails = any_of(from_src_file.eq(FileRef.OLD),
 """A read on mis->from_src_file returns an error."""
 
 process_exits = {"dst_state": MS.FAILED, "listen": ListenThread.EXITED,
-                 "fault": FaultThread.EXITED, "load": LoadThread.DONE}
+                 "fault": FaultThread.EXITED, "load": LoadThread.DONE, "listening": False}
 """Load failed outside the recoverable window: FAILED, then exit(EXIT_FAILURE)."""
 
 

@@ -85,6 +85,7 @@ class RpMsg(enum.Enum):
 
     EMPTY = "-"
     SHUT = "SHUT"
+    PONG = "PONG"
     RECV_BITMAP = "RECV_BITMAP"
     RESUME_ACK = "RESUME_ACK"
 
@@ -114,6 +115,9 @@ class MigThread(enum.Enum):
     HANDSHAKE_CHECK = "handshake: check"  # postcopy_resume_handshake loop top
     HANDSHAKE_WAIT = "handshake: wait"  # migration_rp_wait: sleeps on rp_sem
     COMPLETE_JOIN_RP = "completion: join rp"  # migration_completion -> close_return_path
+    WAIT_MAIN_CHANNEL = "postcopy_start: wait PONG"  # preempt: sleeps on rp_pong_acks
+    PREEMPT_WAIT = "postcopy_start: preempt connect"  # sleeps on postcopy_qemufile_src_sem
+    RESUME_PREEMPT_WAIT = "resume: preempt connect"  # the same, in postcopy_do_resume
     EXITED = "exited"
     JOINED = "joined"
 
@@ -142,6 +146,8 @@ class ListenThread(enum.Enum):
     STARTING = "starting"
     RUNNING = "reading"
     PAUSED = "postcopy_pause_incoming: wait"  # sleeps on postcopy_pause_sem_dst
+    PRIO_MUTEX = "postcopy_pause_incoming: prio mutex"  # preempt: waits for the fast-load thread
+    RESUME_WAIT_PREEMPT = "handle_resume: wait preempt"  # sleeps on postcopy_qemufile_dst_done
     EXITED = "exited"
     CRASHED = "crashed"  # pre-0e99bb8f54: continued with a NULL channel
 
@@ -152,4 +158,14 @@ class FaultThread(enum.Enum):
     NONE = "not created"
     RUNNING = "polling"
     PAUSED = "postcopy_pause_fault_thread: wait"  # sleeps on postcopy_pause_sem_fault
+    EXITED = "exited"
+
+
+class FastLoadThread(enum.Enum):
+    """Destination preempt thread (postcopy_preempt_thread, "fault-fast")."""
+
+    NONE = "not created"
+    WAIT_CHANNEL = "waiting for the preempt channel"  # postcopy_qemufile_dst_done
+    RUNNING = "loading urgent pages"  # holds postcopy_prio_thread_mutex
+    PAUSED = "postcopy_pause_ram_fast_load: wait"  # sleeps on postcopy_pause_sem_fast_load
     EXITED = "exited"
