@@ -24,20 +24,42 @@ migration_connect_set_error) are not reflected in the cited function names.
 
 from __future__ import annotations
 
-from migcheck.spec import Change, ReplaceAction, sets
+from dataclasses import dataclass, replace
+
+from migcheck.expr import lift
+from migcheck.spec import Change, Model, ReplaceAction
 from model.admin import POSTCOPY, RUNNING, Command, ReplaceCommand, commands
-from model.dsl import shutdown
 from model.state import (
     connecting,
     dst_state,
     listening,
     mig,
     postcopy_pause_sem,
-    rp,
     src_state,
-    to_dst_file,
 )
-from model.vocab import FileRef, MigrationStatus as MS, MigThread as M, RpThread, SrcError
+from model.vocab import MigrationStatus as MS, MigThread as M
+
+
+@dataclass(frozen=True)
+class Assign(Change):
+    """Set one variable in the named action's effect, keeping its other assignments (so
+    assignments other versions add, e.g. page bookkeeping, survive)."""
+
+    action: str
+    var: str
+    value: object
+    why: str
+
+    def apply(self, model: Model) -> Model:
+        model.action(self.action)
+        out = []
+        for a in model.actions:
+            if a.name == self.action:
+                kept = tuple((t, e) for t, e in a.effect if t != self.var)
+                a = replace(a, effect=kept + ((self.var, lift(self.value)),))
+            out.append(a)
+        return replace(model, actions=tuple(out))
+
 
 PAUSED_LIKE = (MS.POSTCOPY_PAUSED, MS.POSTCOPY_RECOVER_SETUP)
 """postcopy_is_paused() since 4146b77ec7."""
@@ -66,8 +88,7 @@ def _cancel() -> Command:
     return Command(base.name, base.qmp,
                    policy=src_state.isin(*RUNNING, *IN_POSTCOPY, MS.DEVICE),
                    accepts=~src_state.isin(*IN_POSTCOPY),
-                   effect={**shutdown(rp.eq(RpThread.RUNNING) | to_dst_file.eq(FileRef.CUR)),
-                           "src_state": MS.CANCELLING},
+                   effect=base.effect,
                    refusal=CANCEL_REFUSAL, qemu="migration/migration.c:qmp_migrate_cancel",
                    doc="Refused in postcopy (10.0); otherwise shut the files down,"
                        " ->CANCELLING.")
@@ -102,11 +123,11 @@ def changes() -> tuple[Change, ...]:
         ReplaceAction("migrate_fd_error (resume connect failed)",
                       {"guard": connecting & ~listening
                        & src_state.eq(MS.POSTCOPY_RECOVER_SETUP),
-                       "effect": sets(connecting=False, src_error=SrcError.CONNECT,
-                                      src_state=MS.POSTCOPY_PAUSED),
                        "qemu": "migration/migration.c:migrate_fd_error",
                        "doc": "Nobody listens: RECOVER_SETUP->PAUSED, with an event."},
                       "4146b77ec7: a failed resume connect is visible"),
+        Assign("migrate_fd_error (resume connect failed)", "src_state", MS.POSTCOPY_PAUSED,
+               "4146b77ec7: migrate_fd_error moves RECOVER_SETUP->PAUSED"),
         ReplaceAction("postcopy_pause: woken, still paused",
                       {"guard": mig.eq(M.PAUSED) & (postcopy_pause_sem > 0)
                        & src_state.isin(*PAUSED_LIKE)},
@@ -119,14 +140,16 @@ def changes() -> tuple[Change, ...]:
                                      " QEMU refuses it (migration_postcopy_is_alive)"),
         # ---- switchover rework: ACTIVE->DEVICE->POSTCOPY_ACTIVE inside postcopy_start
         ReplaceAction("postcopy_start",
-                      {"effect": sets(src_state=MS.DEVICE, mig=M.POSTCOPY_PACKAGE),
-                       "doc": "migrate-start-postcopy was issued: stop the VM, ACTIVE->DEVICE"
+                      {"doc": "migrate-start-postcopy was issued: stop the VM, ACTIVE->DEVICE"
                               " (migration_switchover_start)."},
-                      "10.0 switchover rework: DEVICE first (real traces: STOP, device)"),
+                      "10.0 switchover rework"),
+        Assign("postcopy_start", "src_state", MS.DEVICE,
+               "10.0 switchover rework: DEVICE first (real traces: STOP, device)"),
         ReplaceAction("postcopy_start: done",
-                      {"effect": sets(src_state=MS.POSTCOPY_ACTIVE, mig=M.ITERATE),
-                       "doc": "Package sent and the stream is fine: DEVICE->POSTCOPY_ACTIVE."},
-                      "10.0 switchover rework: POSTCOPY_ACTIVE only at the end"),
+                      {"doc": "Package sent and the stream is fine: DEVICE->POSTCOPY_ACTIVE."},
+                      "10.0 switchover rework"),
+        Assign("postcopy_start: done", "src_state", MS.POSTCOPY_ACTIVE,
+               "10.0 switchover rework: POSTCOPY_ACTIVE only at the end"),
         # ---- 10.0: migrate_cancel refused in postcopy
         ReplaceCommand(_cancel(), "10.0 refuses migrate_cancel in postcopy"),
         ReplaceCommand(_recover(), "the admin may re-issue migrate-recover with a new socket"),

@@ -14,12 +14,23 @@ from migcheck.trace import load
 from realqemu import binaries
 from realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
 
-ROOT = Path(__file__).resolve().parent.parent
-CEX = ROOT / "reports" / "traces" / "qemu-7.2--recover-exits.itf.json"
+
+@pytest.fixture(scope="module")
+def cex(tmp_path_factory) -> Path:
+    """The qemu-7.2 recover-exits counterexample, as `migcheck check` saves it (no pages:
+    replay drives QMP only)."""
+    import properties
+    from migcheck.runner import run_check
+    from migcheck.validate import build
+
+    out = tmp_path_factory.mktemp("traces")
+    report = run_check(build("qemu-7.2", 2), [properties.BY_NAME["recover-exits"]],
+                       trace_dir=out)
+    return report.trace_files["recover-exits"]
 
 
-def test_scenario_breaks_before_the_resume_and_waits_for_recover():
-    steps = scenario(load(CEX))
+def test_scenario_breaks_before_the_resume_and_waits_for_recover(cex):
+    steps = scenario(load(cex))
     kinds = [type(s).__name__ for s in steps]
     assert kinds.count("Break") == 1 and "Heal" not in kinds
     resume = next(i for i, s in enumerate(steps) if isinstance(s, Cmd)
@@ -31,17 +42,17 @@ def test_scenario_breaks_before_the_resume_and_waits_for_recover():
     assert [s.name for s in steps[-2:]] == ["query-migrate", "query-migrate"]
 
 
-def test_migrate_incoming_left_to_the_harness():
-    steps = scenario(load(CEX))
+def test_migrate_incoming_left_to_the_harness(cex):
+    steps = scenario(load(cex))
     assert not any(isinstance(s, Cmd) and s.name == "migrate-incoming" for s in steps)
 
 
-def test_bad_trace_file_exit_2(tmp_path, capsys):
+def test_bad_trace_file_exit_2(tmp_path, capsys, cex):
     bad = tmp_path / "x.itf.json"
     bad.write_text("[]")
     assert main(["replay", str(bad), "--qemu", "7.2"]) == 2
     assert "not a migcheck/ITF trace" in capsys.readouterr().err
-    assert main(["replay", str(CEX), "--qemu", "/nonexistent/qemu"]) == 2
+    assert main(["replay", str(cex), "--qemu", "/nonexistent/qemu"]) == 2
 
 
 def _need(version: str) -> None:
@@ -54,18 +65,18 @@ def _need(version: str) -> None:
 
 
 @pytest.mark.realqemu
-def test_recover_exits_reproduces_on_72(tmp_path):
+def test_recover_exits_reproduces_on_72(tmp_path, cex):
     _need("7.2")
-    outcome = replay(load(CEX), "7.2", tmp_path)
+    outcome = replay(load(cex), "7.2", tmp_path)
     assert outcome.verdict == "reproduced", outcome.detail
     assert outcome.real_end == {"src": "postcopy-recover", "dst": "postcopy-paused"}
     assert outcome.validated is True
 
 
 @pytest.mark.realqemu
-def test_recover_exits_recovers_on_10(tmp_path):
+def test_recover_exits_recovers_on_10(tmp_path, cex):
     _need("10.0")
-    outcome = replay(load(CEX), "10.0", tmp_path)
+    outcome = replay(load(cex), "10.0", tmp_path)
     assert outcome.verdict == "not reproduced, recovered", outcome.detail
     assert outcome.real_end["src"] == "postcopy-paused"
     assert outcome.validated is True
