@@ -12,7 +12,7 @@ import importlib
 import sys
 
 COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
-            "record", "fuzz")
+            "record", "fuzz", "prove")
 
 
 class UsageError(Exception):

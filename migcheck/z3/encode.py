@@ -19,7 +19,6 @@ import itertools
 from dataclasses import dataclass, field
 
 import z3
-
 from migcheck.expr import (
     Add,
     And,

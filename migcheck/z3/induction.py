@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
-
 from migcheck.compile import CompiledModel
 from migcheck.expr import Expr
 from migcheck.z3.encode import Encoder, State
@@ -72,12 +71,17 @@ class GoalResult:
 @dataclass
 class Proof:
     enc: Encoder
-    lemmas: list
-    learned: int
-    dropped: int
-    ctis: int
+    strengthener: Strengthener
     results: dict[str, GoalResult]
     seconds: float
+
+    @property
+    def lemmas(self) -> list:
+        return self.strengthener.alive  # grows if a later obligation needs more lemmas
+
+    @property
+    def learned(self) -> int:
+        return self.strengthener.learned
 
     def invariant(self, s: State) -> z3.BoolRef:
         """The proved invariant over a state (for pruning BMC and liveness obligations)."""
@@ -235,8 +239,7 @@ def prove(enc: Encoder, reach: Reach, goals: list[Goal], timeout_ms: int | None 
                                          detail="a reachable state violates it")
             continue
         results[g.name] = _decide(st, g)
-    return Proof(enc, list(st.alive), st.learned, st.dropped, st.ctis, results,
-                 time.perf_counter() - started)
+    return Proof(enc, st, results, time.perf_counter() - started)
 
 
 def _decide(st: Strengthener, g: Goal) -> GoalResult:

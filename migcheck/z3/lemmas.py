@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import z3
-
 from migcheck.z3.encode import Encoder, Slot, number
 
 
