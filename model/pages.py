@@ -334,8 +334,8 @@ def with_pages(model: Model, n: int) -> Model:
             a = replace(a, effect=a.effect + tuple((k, lift(v)) for k, v in extra.items()))
         actions.append(a)
     bounds = tuple(b for b in model.bounds if "pages abstracted" not in b) + (
-        f"one RAMBlock of {n} pages; the guest writes at most {GUEST_WRITES} page(s) once,"
-        " in precopy",
+        f"one RAMBlock of {n} pages; the guest writes page 0 at most once, in precopy",
+        "one vCPU: at most one outstanding page fault; the scan sends the first dirty page",
         "at most two messages in flight on the main channel when a page is written"
         " (back-pressure)",
     )
