@@ -19,14 +19,17 @@ properties with QEMU's names.  The kinds are engine-level and generic:
 from __future__ import annotations
 
 import enum
+import operator
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from migcheck.compile import CompiledModel, State
+import numpy as np
+
+from migcheck.compile import CompiledModel, State, _Source
 from migcheck.explore import StateGraph
 from migcheck.expr import Expr, Var, all_of, variables
-from migcheck.graphalgo import backward_reach, sccs, shortest_path
+from migcheck.graphalgo import reaches, scc_labels, shortest_path
+from migcheck.spec import Wait
 from migcheck.trace import Step, Trace
 
 
@@ -84,44 +87,112 @@ class Result:
 
 @dataclass
 class Context:
-    """What a property check may look at: the model, its compiled form and the graph."""
+    """What a property check may look at: the model, its compiled form and the graph.
+
+    Graph-wide questions are answered with numpy arrays: `holds(expr)` is a boolean mask over
+    states, edges are the arrays `src`, `dst`, `act`.
+    """
 
     compiled: CompiledModel
     graph: StateGraph
     _adj: list | None = field(default=None, repr=False)
-    _preds: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def model(self):
         return self.compiled.model
+
+    @property
+    def n(self) -> int:
+        return len(self.graph.states)
+
+    def _array(self, name: str, data) -> np.ndarray:
+        if name not in self._cache:
+            self._cache[name] = np.frombuffer(data, dtype=np.int64) if len(data) else \
+                np.zeros(0, dtype=np.int64)
+        return self._cache[name]
+
+    @property
+    def src(self) -> np.ndarray:
+        return self._array("src", self.graph.edge_src)
+
+    @property
+    def dst(self) -> np.ndarray:
+        return self._array("dst", self.graph.edge_dst)
+
+    @property
+    def act(self) -> np.ndarray:
+        return self._array("act", self.graph.edge_action)
+
+    @property
+    def fair_enabled(self) -> np.ndarray:
+        return self._array("fair", self.graph.fair_enabled)
+
+    @property
+    def depth(self) -> np.ndarray:
+        return self._array("depth", self.graph.depth)
+
+    def edge_actor(self) -> np.ndarray:
+        if "edge_actor" not in self._cache:
+            table = np.array(self.compiled.action_actor, dtype=np.int64)
+            self._cache["edge_actor"] = table[self.act]
+        return self._cache["edge_actor"]
+
+    def edges_of(self, allowed_actors: frozenset[str] | None) -> np.ndarray:
+        """Boolean mask of the edges taken by the given actors (all edges for None)."""
+        if allowed_actors is None:
+            return np.ones(len(self.src), dtype=bool)
+        keep = [i for i, a in enumerate(self.model.actors) if a.name in allowed_actors]
+        return np.isin(self.edge_actor(), keep)
 
     def adjacency(self) -> list[list[tuple[int, int]]]:
         if self._adj is None:
             self._adj = self.graph.out_edges()
         return self._adj
 
-    def predecessors(self, allowed_actors: frozenset[str] | None) -> list[list[int]]:
-        key = allowed_actors
-        if key not in self._preds:
-            ok = self._actor_filter(allowed_actors)
-            preds: list[list[int]] = [[] for _ in self.graph.states]
-            g = self.graph
-            for s, d, a in zip(g.edge_src, g.edge_dst, g.edge_action, strict=True):
-                if ok(a):
-                    preds[d].append(s)
-            self._preds[key] = preds
-        return self._preds[key]
+    def codes(self, names: tuple[str, ...]) -> tuple[np.ndarray, list[tuple]]:
+        """Each state's projection onto `names`, as an int code, and the distinct projections.
 
-    def _actor_filter(self, allowed: frozenset[str] | None) -> Callable[[int], bool]:
-        if allowed is None:
-            return lambda a: True
-        actions = self.compiled.actions
-        keep = {i for i, act in enumerate(actions) if act.actor in allowed}
-        return keep.__contains__
+        Predicates read few variables: evaluating them once per distinct projection instead of
+        once per state is what keeps property checks cheap on millions of states."""
+        key = ("codes", names)
+        if key not in self._cache:
+            index = self.model.var_index
+            cols = [index[n] for n in names]
+            if not cols:
+                keys = [()] * self.n
+            elif len(cols) == 1:
+                c = cols[0]
+                keys = [(s[c],) for s in self.graph.states]
+            else:
+                getter = operator.itemgetter(*cols)
+                keys = list(map(getter, self.graph.states))
+            table: dict = {}
+            code = np.fromiter((table.setdefault(k, len(table)) for k in keys),
+                               dtype=np.int64, count=self.n)
+            self._cache[key] = (code, list(table))
+        return self._cache[key]
 
-    def holds(self, expr: Expr) -> list[bool]:
-        pred = self.compiled.predicate(expr)
-        return [bool(pred(s)) for s in self.graph.states]
+    def holds(self, expr: Expr) -> np.ndarray:
+        """Boolean mask: the states where `expr` holds."""
+        names = tuple(sorted(variables(expr)))
+        code, distinct = self.codes(names)
+        values = self._on_projections(expr, names, distinct)
+        return values[code] if len(code) else np.zeros(0, dtype=bool)
+
+    def _on_projections(self, expr: Expr, names: tuple[str, ...], distinct: list) -> np.ndarray:
+        sub = {n: i for i, n in enumerate(names)}
+        text = f"def pred(p):\n    ({''.join(f's{i}, ' for i in range(len(names)))}) = p\n" \
+               f"    return {_Source(sub)(expr)}\n"
+        namespace: dict[str, object] = {}
+        exec(compile(text, "<projected predicate>", "exec"), namespace)
+        pred = namespace["pred"]
+        return np.fromiter((bool(pred(p)) for p in distinct), dtype=bool, count=len(distinct))
+
+    def first(self, mask: np.ndarray) -> int | None:
+        """The shallowest state in `mask` (states are numbered in BFS order)."""
+        hits = np.flatnonzero(mask)
+        return int(hits[0]) if len(hits) else None
 
     # ---- traces
     def step(self, action: int | None, state: State) -> Step:
@@ -211,13 +282,12 @@ class Invariant(Property):
     kind = "invariant"
 
     def decide(self, ctx: Context) -> Outcome:
-        pred = ctx.compiled.predicate(self.predicate)
-        for i, s in enumerate(ctx.graph.states):  # BFS order: the first is a shallowest one
-            if not pred(s):
-                trace = ctx.trace(self, "invariant", ctx.graph.path_to(i),
-                                  summary=f"{self.name} fails in the last state")
-                return Outcome(Verdict.VIOLATED, f"fails at depth {ctx.graph.depth[i]}", trace)
-        return Outcome(Verdict.HOLDS)
+        bad = ctx.first(~ctx.holds(self.predicate))  # BFS order: a shallowest one
+        if bad is None:
+            return Outcome(Verdict.HOLDS)
+        trace = ctx.trace(self, "invariant", ctx.graph.path_to(bad),
+                          summary=f"{self.name} fails in the last state")
+        return Outcome(Verdict.VIOLATED, f"fails at depth {ctx.graph.depth[bad]}", trace)
 
 
 @dataclass(frozen=True)
@@ -228,31 +298,34 @@ class StepInvariant(Property):
     kind = "step invariant"
 
     def decide(self, ctx: Context) -> Outcome:
-        names = [v.name for v in ctx.model.variables]
-        check = _pair_predicate(self.predicate, names)
-        g = ctx.graph
-        worst = None
-        for s, d, a in zip(g.edge_src, g.edge_dst, g.edge_action, strict=True):
-            if not check(g.states[s], g.states[d]) and (worst is None or g.depth[s] < worst[0]):
-                worst = (g.depth[s], s, d, a)
-        if worst is None:
+        used = sorted(variables(self.predicate))
+        names = tuple(sorted({u.removeprefix("next_") for u in used}))
+        code, distinct = ctx.codes(names)
+        # evaluate once per distinct (before, after) pair of projections
+        width = max(len(distinct), 1)
+        pair = code[ctx.src] * width + code[ctx.dst]
+        uniq, inverse = np.unique(pair, return_inverse=True)
+        check = _pair_predicate(self.predicate, list(names))
+        ok = np.fromiter((bool(check(distinct[u // width], distinct[u % width])) for u in uniq),
+                         dtype=bool, count=len(uniq))
+        bad_edges = np.flatnonzero(~ok[inverse])
+        if len(bad_edges) == 0:
             return Outcome(Verdict.HOLDS)
-        _, s, d, a = worst
-        path = g.path_to(s) + [(a, d)]
+        e = int(bad_edges[np.argmin(ctx.depth[ctx.src[bad_edges]])])
+        s, d, a = int(ctx.src[e]), int(ctx.dst[e]), int(ctx.act[e])
+        path = ctx.graph.path_to(s) + [(a, d)]
         trace = ctx.trace(self, "transition", path, summary=f"{self.name} fails on the last step")
         return Outcome(Verdict.VIOLATED, f"the step {ctx.compiled.actions[a].name!r}", trace)
 
 
 def _pair_predicate(expr: Expr, names: list[str]):
-    """Compile a predicate over (before, after) by renaming next_x to extra slots."""
-    from migcheck.compile import _Source
-
+    """Compile a predicate over (before, after) projections onto `names`; `next_x` reads
+    the after-projection."""
     index = {n: i for i, n in enumerate(names)}
     index.update({f"next_{n}": len(names) + i for i, n in enumerate(names)})
     src = _Source(index)
-    total = 2 * len(names)
-    unpack = ", ".join(f"s{i}" for i in range(total))
-    text = f"def pred(a, b):\n    ({unpack},) = a + b\n    return {src(expr)}\n"
+    unpack = "".join(f"s{i}, " for i in range(2 * len(names)))
+    text = f"def pred(a, b):\n    ({unpack}) = a + b\n    return {src(expr)}\n"
     namespace: dict[str, object] = {}
     exec(compile(text, "<step predicate>", "exec"), namespace)
     return namespace["pred"]
@@ -268,16 +341,13 @@ class NoDeadlock(Property):
     kind = "deadlock"
 
     def decide(self, ctx: Context) -> Outcome:
-        valid = ctx.compiled.predicate(ctx.model.valid_end)
-        g = ctx.graph
-        for i, s in enumerate(g.states):
-            if g.fair_enabled[i] == 0 and not valid(s):
-                loop = _refusals(ctx, i)
-                trace = ctx.trace(self, "deadlock", g.path_to(i), loop,
-                                  summary="no QEMU thread can move, and this is not a valid end"
-                                          " state")
-                return Outcome(Verdict.VIOLATED, f"deadlock at depth {g.depth[i]}", trace)
-        return Outcome(Verdict.HOLDS)
+        stuck = (ctx.fair_enabled == 0) & ~ctx.holds(ctx.model.valid_end)
+        bad = ctx.first(stuck)
+        if bad is None:
+            return Outcome(Verdict.HOLDS)
+        trace = ctx.trace(self, "deadlock", ctx.graph.path_to(bad), _refusals(ctx, bad),
+                          summary="no QEMU thread can move, and this is not a valid end state")
+        return Outcome(Verdict.VIOLATED, f"deadlock at depth {ctx.graph.depth[bad]}", trace)
 
 
 def _refusals(ctx: Context, node: int) -> list[tuple[int | None, int]]:
@@ -297,50 +367,50 @@ class LeavesEventually(Property):
     kind = "liveness"
 
     def decide(self, ctx: Context) -> Outcome:
-        g = ctx.graph
-        inside = [i for i, ok in enumerate(ctx.holds(self.cond)) if ok]
-        if not inside:
+        inside = ctx.holds(self.cond)
+        if not inside.any():
             return Outcome(Verdict.HOLDS, "the condition is never reached")
-        adj = ctx.adjacency()
-        member = set(inside)
-        actor_of = ctx.compiled.action_actor
-        fair = ctx.compiled.fair_actors
-        bad: list[tuple[int, list[int]]] = []  # (entry depth, component)
-        for comp in sccs(inside, lambda n: (d for _, d in adj[n])):
-            if _fair_component(comp, adj, member, actor_of, fair, g.fair_enabled):
-                bad.append((min(g.depth[n] for n in comp), comp))
-        if not bad:
+        fair_comp, labels = _fair_components(ctx, inside)
+        if not fair_comp.any():
             return Outcome(Verdict.HOLDS)
-        bad.sort(key=lambda item: item[0])
-        comp = bad[0][1]
-        entry = min(comp, key=lambda n: g.depth[n])
-        prefix = g.path_to(entry)
-        if len(comp) == 1 and not any(d == entry for _, d in adj[entry]):
-            loop = _refusals(ctx, entry)
-            trace = ctx.trace(self, "stuck", prefix, loop,
+        bad_nodes = inside & fair_comp[labels]
+        entry = ctx.first(bad_nodes)  # the shallowest state of a fair component
+        comp = np.flatnonzero(labels == labels[entry]).tolist()
+        prefix = ctx.graph.path_to(entry)
+        adj = ctx.adjacency()
+        members = set(comp)
+        if len(comp) == 1 and not any(d in members for _, d in adj[entry]):
+            trace = ctx.trace(self, "stuck", prefix, _refusals(ctx, entry),
                               summary="stays here forever: no QEMU thread can move, and the"
                                       " admin's commands are refused or not issued")
-            return Outcome(Verdict.VIOLATED, f"stuck at depth {g.depth[entry]}", trace)
-        cycle = _fair_cycle(entry, comp, adj, actor_of, fair, g.fair_enabled)
+            return Outcome(Verdict.VIOLATED, f"stuck at depth {ctx.graph.depth[entry]}", trace)
+        cycle = _fair_cycle(entry, comp, adj, ctx.compiled.action_actor,
+                            ctx.compiled.fair_actors, ctx.graph.fair_enabled)
         trace = ctx.trace(self, "lasso", prefix, cycle,
                           summary="a fair cycle that never leaves the condition")
         return Outcome(Verdict.VIOLATED, f"fair cycle of {len(cycle)} steps", trace)
 
 
-def _fair_component(comp, adj, member, actor_of, fair, fair_enabled) -> bool:
-    """Weak fairness: every fair actor is disabled somewhere in comp, or moves inside it."""
-    nodes = set(comp)
-    internal = [(a, d) for n in comp for a, d in adj[n] if d in nodes]
-    if len(comp) == 1 and not internal:
-        return fair_enabled[comp[0]] == 0  # a single state: stuttering forever is fair
-    moved = {actor_of[a] for a, _ in internal}
-    for actor in fair:
-        bit = 1 << actor
-        if actor in moved:
-            continue
-        if all(fair_enabled[n] & bit for n in comp):
-            return False
-    return True
+def _fair_components(ctx: Context, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per SCC of the subgraph `inside`: can a weakly fair behaviour stay in it for ever?
+
+    Weak fairness per fair actor: every fair actor is disabled at some state of the component,
+    or takes a step inside it.  A single state without an internal edge is the same test:
+    staying there (stuttering) is fair iff no fair actor is enabled there."""
+    labels = scc_labels(inside, ctx.src, ctx.dst)
+    ncomp = int(labels.max()) + 1 if len(labels) else 0
+    fair_mask = sum(1 << a for a in ctx.compiled.fair_actors)
+    all_on = np.full(ncomp, fair_mask, dtype=np.int64)
+    nodes = np.flatnonzero(inside)
+    np.bitwise_and.at(all_on, labels[nodes], ctx.fair_enabled[nodes])
+    moved = np.zeros(ncomp, dtype=np.int64)
+    internal = inside[ctx.src] & inside[ctx.dst] & (labels[ctx.src] == labels[ctx.dst])
+    bits = np.left_shift(np.int64(1), ctx.edge_actor()[internal])
+    np.bitwise_or.at(moved, labels[ctx.src[internal]], bits)
+    has_inside = np.zeros(ncomp, dtype=bool)
+    has_inside[labels[nodes]] = True
+    fair = has_inside & ((all_on & ~moved & fair_mask) == 0)
+    return fair, labels
 
 
 def _fair_cycle(entry, comp, adj, actor_of, fair, fair_enabled) -> list[tuple[int, int]]:
@@ -365,7 +435,7 @@ def _fair_cycle(entry, comp, adj, actor_of, fair, fair_enabled) -> list[tuple[in
             cycle += walk(here, n) + [(a, d)]
             here = d
         else:
-            target = next(n for n in comp if not fair_enabled[n] & bit)
+            target = next((n for n in comp if not fair_enabled[n] & bit), here)
             cycle += walk(here, target)
             here = target
     cycle += walk(here, entry)
@@ -382,17 +452,15 @@ class Escapable(Property):
     kind = "escape"
 
     def decide(self, ctx: Context) -> Outcome:
-        g = ctx.graph
-        goal = [i for i, ok in enumerate(ctx.holds(self.goal)) if ok]
-        can = backward_reach(goal, ctx.predecessors(self.allowed))
-        for i in range(len(g.states)):
-            if i not in can:
-                trace = ctx.trace(self, "unescapable", g.path_to(i),
-                                  summary="from the last state no sequence of admin commands"
-                                          " and thread steps (without channel failures)"
-                                          " reaches the goal")
-                return Outcome(Verdict.VIOLATED, f"trapped at depth {g.depth[i]}", trace)
-        return Outcome(Verdict.HOLDS)
+        keep = ctx.edges_of(self.allowed)
+        can = reaches(ctx.holds(self.goal), ctx.src[keep], ctx.dst[keep], ctx.n)
+        bad = ctx.first(~can)
+        if bad is None:
+            return Outcome(Verdict.HOLDS)
+        trace = ctx.trace(self, "unescapable", ctx.graph.path_to(bad),
+                          summary="from the last state no sequence of admin commands and"
+                                  " thread steps (without channel failures) reaches the goal")
+        return Outcome(Verdict.VIOLATED, f"trapped at depth {ctx.graph.depth[bad]}", trace)
 
 
 @dataclass(frozen=True)
@@ -401,20 +469,24 @@ class WaitsHavePosters(Property):
     kind = "wake-up"
 
     def decide(self, ctx: Context) -> Outcome:
-        g = ctx.graph
         exempt = ctx.holds(self.exempt)
-        preds = ctx.predecessors(None)
+        worst: tuple[int, Wait] | None = None
         for wait in ctx.model.waits:
-            blocked = ctx.holds(all_of(wait.at(), ~wait.until))
-            woken = [i for i, ok in enumerate(ctx.holds(wait.until)) if ok]
-            can = backward_reach(woken, preds)
-            for i in range(len(g.states)):
-                if blocked[i] and not exempt[i] and i not in can:
-                    trace = ctx.trace(
-                        self, "unescapable", g.path_to(i),
-                        summary=f"{wait.actor} waits on {wait.on} and nothing can ever post it")
-                    return Outcome(Verdict.VIOLATED, f"{wait.actor} on {wait.on}", trace)
-        return Outcome(Verdict.HOLDS)
+            if wait.pc_var not in ctx.model.var_index:
+                continue
+            blocked = ctx.holds(all_of(wait.at(), ~wait.until)) & ~exempt
+            if not blocked.any():
+                continue
+            can = reaches(ctx.holds(wait.until), ctx.src, ctx.dst, ctx.n)
+            bad = ctx.first(blocked & ~can)
+            if bad is not None and (worst is None or bad < worst[0]):
+                worst = (bad, wait)
+        if worst is None:
+            return Outcome(Verdict.HOLDS)
+        bad, wait = worst
+        trace = ctx.trace(self, "unescapable", ctx.graph.path_to(bad),
+                          summary=f"{wait.actor} waits on {wait.on} and nothing can ever post it")
+        return Outcome(Verdict.VIOLATED, f"{wait.actor} on {wait.on}", trace)
 
 
 @dataclass(frozen=True)
@@ -423,12 +495,11 @@ class Sometimes(Property):
     kind = "witness"
 
     def decide(self, ctx: Context) -> Outcome:
-        pred = ctx.compiled.predicate(self.predicate)
-        for i, s in enumerate(ctx.graph.states):
-            if pred(s):
-                trace = ctx.trace(self, "witness", ctx.graph.path_to(i), summary="a witness")
-                return Outcome(Verdict.WITNESSED, f"at depth {ctx.graph.depth[i]}", trace)
-        return Outcome(Verdict.NOT_WITNESSED, "never reached: the check may be vacuous")
+        hit = ctx.first(ctx.holds(self.predicate))
+        if hit is None:
+            return Outcome(Verdict.NOT_WITNESSED, "never reached: the check may be vacuous")
+        trace = ctx.trace(self, "witness", ctx.graph.path_to(hit), summary="a witness")
+        return Outcome(Verdict.WITNESSED, f"at depth {ctx.graph.depth[hit]}", trace)
 
 
 def check_all(ctx: Context, props: list[Property]) -> list[Result]:

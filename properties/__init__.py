@@ -9,10 +9,11 @@ from __future__ import annotations
 from migcheck.props import Property
 from properties.liveness import LIVENESS
 from properties.pages import PAGE_NAMES, PAGES
+from properties.preempt import PREEMPT
 from properties.safety import SAFETY
 from properties.witnesses import WITNESSES
 
-ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES, *PAGES)
+ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES, *PAGES, *PREEMPT)
 BY_NAME: dict[str, Property] = {p.name: p for p in ALL}
 
 

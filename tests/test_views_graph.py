@@ -12,7 +12,7 @@ from migcheck.cli import main
 @pytest.fixture(scope="module")
 def trace_file(tmp_path_factory):
     d = tmp_path_factory.mktemp("g")
-    assert main(["check", "--model", "qemu-7.2", "--property", "recover-exits",
+    assert main(["check", "--model", "qemu-7.2", "--pages", "0", "--property", "recover-exits",
                  "--traces", str(d), "--last", str(d / "last.json")]) == 1
     return d / "qemu-7.2--recover-exits.itf.json"
 

@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 def report(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("report")
     last = d / "last.json"
-    assert main(["check", "--model", "qemu-7.2", "--property", "recover-exits",
+    assert main(["check", "--model", "qemu-7.2", "--pages", "0", "--property", "recover-exits",
                  "--property", "one-return-path-thread", "--traces", str(d / "traces"),
                  "--last", str(last)]) == 1
     assert main(["report", "--from", str(last), "--out", str(d / "html")]) == 0

@@ -19,7 +19,7 @@ LANES = ("admin", "src", "net", "dst", "main", "migration", "return-path", "list
 def trace_file(tmp_path_factory) -> Path:
     """The qemu-7.2 recover-exits counterexample, made fresh by `migcheck check`."""
     d = tmp_path_factory.mktemp("traces")
-    rc = main(["check", "--model", "qemu-7.2", "--property", "recover-exits",
+    rc = main(["check", "--model", "qemu-7.2", "--pages", "0", "--property", "recover-exits",
                "--traces", str(d), "--last", str(d / "last.json")])
     assert rc == 1
     return d / "qemu-7.2--recover-exits.itf.json"

@@ -24,6 +24,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="at most K channel failures (default 2)")
     p.add_argument("--pages", type=pages_arg, default=DEFAULT_PAGES, metavar="N",
                    help="guest pages in the model, 0..4 (default 2; 0: protocol only)")
+    p.add_argument("--preempt", action="store_true",
+                   help="postcopy-preempt on (experimental; much larger state space)")
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the verdicts as JSON")
@@ -48,8 +50,10 @@ def progress_printer(console: Console):
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model, args.failures, args.pages)
+    model = load_model(args.model, args.failures, args.pages, args.preempt)
     props = load_properties(args.properties, args.pages)
+    if not args.properties:  # by default, only what this model can talk about
+        props = [p for p in props if p.applies_to(model)]
     out = Console() if sys.stdout.isatty() else Console(width=120)
     err = Console(stderr=True)
     report = run_check(model, props, progress=progress_printer(err), trace_dir=args.traces,

@@ -34,13 +34,15 @@ def pages_arg(text: str) -> int:
     return value
 
 
-def load_model(name: str, failures: int, pages: int = 0) -> Model:
+def load_model(name: str, failures: int, pages: int = 0, preempt: bool = False) -> Model:
+    from model.preempt import with_preempt
     from model.versions import VERSIONS, build_model
 
     if name not in VERSIONS:
         raise UsageError(f"unknown model {name!r} (known: {', '.join(VERSIONS)})")
     try:
-        return build_model(name, failures, pages)
+        model = build_model(name, failures, pages)
+        return with_preempt(model, failures) if preempt else model
     except ModelError as exc:
         raise UsageError(f"malformed model {name!r}: {exc}") from None
 
