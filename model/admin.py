@@ -8,7 +8,8 @@ sensible operator behaviour without hiding any QEMU reply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import sys
+from dataclasses import dataclass, field, replace
 
 from migcheck.expr import TRUE, Expr, all_of, ite, lift
 from migcheck.spec import Action, Change, Model
@@ -45,15 +46,23 @@ class Command:
     qemu: str
     doc: str = ""
     events: tuple[tuple[str, str], ...] = ()
+    source: tuple[str, int] = field(default_factory=lambda: _constructed_at())
 
     def actions(self) -> list[Action]:
         out = [act(self.name, ADMIN, all_of(self.policy, self.accepts), self.effect, self.qemu,
-                   self.doc, command=self.qmp, events=self.events)]
+                   self.doc, command=self.qmp, events=self.events, source=self.source)]
         if self.refusal is not None:
             out.append(act(f"{self.name} (refused)", ADMIN,
                            all_of(self.policy, ~self.accepts), {}, self.qemu,
-                           "Refused: nothing changes.", command=self.qmp, reply=self.refusal))
+                           "Refused: nothing changes.", command=self.qmp, reply=self.refusal,
+                           source=self.source))
         return out
+
+
+def _constructed_at() -> tuple[str, int]:
+    """The file and line that built a Command (frames: this, the lambda, __init__, caller)."""
+    frame = sys._getframe(3)
+    return (frame.f_code.co_filename, frame.f_lineno)
 
 
 @dataclass(frozen=True)

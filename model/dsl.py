@@ -34,8 +34,10 @@ def act(
     **fields: object,
 ) -> Action:
     """An action, remembering the model file and line that wrote it (for SARIF and docs)."""
-    frame = sys._getframe(1)
-    where = (frame.f_code.co_filename, frame.f_lineno)
+    where = fields.pop("source", None)
+    if where is None:
+        frame = sys._getframe(1)
+        where = (frame.f_code.co_filename, frame.f_lineno)
     pairs = tuple((k, lift(v)) for k, v in effect.items())
     return Action(name, actor, lift(guard), pairs, qemu, doc, source=where, **fields)  # type: ignore[arg-type]
 
