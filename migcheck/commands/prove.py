@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from migcheck.cli import UsageError
 from migcheck.commands.common import failures_arg, load_model, load_properties
 from migcheck.runner import trace_path
 from migcheck.trace import save
@@ -53,6 +54,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from migcheck.z3.prover import run_prove
 
+    if args.failures == 0:  # the abstraction keeps the guard `failures < K`: K=0 allows none
+        raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")
     model = load_model(args.model, args.failures)
     props = load_properties(args.properties)
     out = Console() if sys.stdout.isatty() else Console(width=120)
