@@ -107,21 +107,72 @@ class CompiledModel:
 
     @cached_property
     def source_text(self) -> str:
-        """The generated Python source of `successors` (kept for debugging)."""
+        """The generated Python source of `successors` (kept for debugging).
+
+        Consecutive actions whose guards share a conjunct `var == constant` (typically a
+        thread's program point) are nested under one test of it, so most guards are never
+        evaluated; the order of the actions, hence of successors, is unchanged."""
         lines = ["def successors(s):\n", self._unpack(), "    out = []\n",
                  "    emit = out.append\n"]
-        n = len(self.model.variables)
-        for k, action in enumerate(self.actions):
-            guard = self._src(self.model.guarded(action))
-            lines.append(f"    if {guard}:\n")
-            if not action.effect:
-                lines.append(f"        emit(({k}, s))\n")
-                continue
-            assigned = {self.model.var_index[t]: e for t, e in action.effect}
-            items = [self._src(assigned[i]) if i in assigned else f"s{i}" for i in range(n)]
-            lines.append(f"        emit(({k}, ({', '.join(items)},)))\n")
+        for shared, run in self._runs():
+            indent = "    "
+            if shared is not None:
+                lines.append(f"    if {self._src(shared)}:\n")
+                indent = "        "
+            for k, rest in run:
+                lines.append(f"{indent}if {self._src(rest)}:\n")
+                lines.append(f"{indent}    emit(({k}, {self._effect_source(self.actions[k])}))\n")
         lines.append("    return out\n")
         return "".join(lines)
+
+    def _effect_source(self, action: Action) -> str:
+        if not action.effect:
+            return "s"
+        n = len(self.model.variables)
+        assigned = {self.model.var_index[t]: e for t, e in action.effect}
+        items = [self._src(assigned[i]) if i in assigned else f"s{i}" for i in range(n)]
+        return f"({', '.join(items)},)"
+
+    def _runs(self) -> list[tuple[Expr | None, list[tuple[int, Expr]]]]:
+        """Group consecutive actions by a shared `Var == Const` top-level guard conjunct."""
+
+        def conjuncts(guard: Expr) -> list[Expr]:
+            return list(guard.args) if isinstance(guard, And) else [guard]
+
+        def keys(parts: list[Expr]) -> list[Expr]:
+            return [p for p in parts
+                    if isinstance(p, Eq) and isinstance(p.left, Var) and isinstance(p.right, Const)]
+
+        runs: list[tuple[Expr | None, list[tuple[int, Expr]]]] = []
+        current: set[Expr] = set()
+        members: list[tuple[int, list[Expr]]] = []
+
+        def flush() -> None:
+            if not members:
+                return
+            shared = next((k for k in keys(members[0][1]) if k in current), None)
+            if shared is None or len(members) == 1:
+                runs.append((None, [(k, And(tuple(p)) if len(p) > 1 else (p[0] if p else
+                                      Const(True))) for k, p in members]))
+            else:
+                body = []
+                for k, parts in members:
+                    rest = [p for p in parts if p != shared]
+                    body.append((k, And(tuple(rest)) if len(rest) > 1
+                                 else (rest[0] if rest else Const(True))))
+                runs.append((shared, body))
+
+        for k, action in enumerate(self.actions):
+            parts = conjuncts(self.model.guarded(action))
+            mine = set(keys(parts))
+            if members and current & mine:
+                current &= mine
+                members.append((k, parts))
+                continue
+            flush()
+            current, members = mine, [(k, parts)]
+        flush()
+        return runs
 
     @cached_property
     def successors(self) -> Successors:

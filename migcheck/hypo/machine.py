@@ -43,7 +43,7 @@ def _invariants(model: Model, props) -> list[tuple[str, Expr]]:
     out = []
     for p in props:
         concrete = p.concrete(n) if hasattr(p, "concrete") else p
-        if isinstance(concrete, Invariant):
+        if isinstance(concrete, Invariant) and concrete.applies_to(model):
             out.append((p.name, concrete.predicate))
     return out
 
