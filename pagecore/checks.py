@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pagecore import destination as D
-from pagecore import source as S
+from pagecore import destination as D, source as S
 from pagecore.abstraction import abstract
 from pagecore.pages import page_version
 

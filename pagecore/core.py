@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from pagecore import checks
-from pagecore import destination as D
-from pagecore import source as S
+from pagecore import checks, destination as D, source as S
 from pagecore.abstraction import CoreAbs, abstract
 from pagecore.channel import Network
 from pagecore.destination import Destination

@@ -6,9 +6,16 @@ import random
 
 import pytest
 
-from pagecore import PageCore, StepNotEnabled, explore, page_content, random_walk, replay
-from pagecore import destination as D
-from pagecore import source as S
+from pagecore import (
+    PageCore,
+    StepNotEnabled,
+    destination as D,
+    explore,
+    page_content,
+    random_walk,
+    replay,
+    source as S,
+)
 from pagecore.messages import DiscardMsg, PageMsg, ReqPages, ResumeAck
 
 # Steps a "let everything drain" driver must not take on its own.

@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")
     model = load_model(args.model, args.failures)
     props = load_properties(args.properties)
+    unusable = [p.name for p in props if not p.applies_to(model)]
+    if args.properties and unusable:
+        raise UsageError(f"property {unusable[0]!r} does not apply to {model.name}")
+    props = [p for p in props if p.applies_to(model)]
     out = Console() if sys.stdout.isatty() else Console(width=120)
     report = run_prove(model, props, depth=args.depth, timeout_s=args.timeout)
     out.print(f"[bold]model[/] {model.name}: {model.doc}")

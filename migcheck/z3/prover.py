@@ -168,6 +168,9 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
         if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
             results.append(_liveness(proof, enc, graph, prop, t0))
             continue
+        if isinstance(prop, Sometimes):
+            results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
+            continue
         if goal is not None and goal.status == PROVED:
             results.append(ZResult(prop, PROVED, _method(unbounded, "inductive invariant"),
                                    f"{len(goal.core)} lemmas used", None,
@@ -191,9 +194,68 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
                        time.perf_counter() - started)
 
 
+def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
+             prop: Sometimes, t0: float, depth: int, timeout_s: float) -> ZResult:
+    """A witness: the explorer's shortest path, confirmed step by step as a run of the z3
+    encoding (BMC from scratch when the explorer found none)."""
+    pred = compiled.predicate(prop.predicate)
+    hit = next((i for i, s in enumerate(graph.states) if pred(s)), None)
+    if hit is not None:
+        path = [(a, graph.states[n]) for a, n in graph.path_to(hit)]
+        if _is_run(conc, path, prop):
+            trace = make_trace(model, compiled, prop, "witness", path)
+            return ZResult(prop, WITNESSED, "explorer path, checked by z3",
+                           f"witness at depth {len(path) - 1}", trace, [],
+                           time.perf_counter() - t0)
+    bad, kind = bmc_bad(prop, model)
+    found = bmc.search(conc, bad, depth, None, timeout_s)
+    if found.path is None:
+        return ZResult(prop, UNKNOWN, "BMC", f"no witness within depth {depth}", None, [],
+                       time.perf_counter() - t0)
+    trace = make_trace(model, compiled, prop, kind, found.path)
+    return ZResult(prop, WITNESSED, f"BMC at {_bound(model)}", f"witness at depth {found.depth}",
+                   trace, [], time.perf_counter() - t0)
+
+
+def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
+    """z3 agrees that the concrete path starts initially, follows the transition relation
+    and ends in a state satisfying the witness predicate."""
+    sol = z3.SolverFor("QF_BV") if enc.bv else z3.Solver()
+    states = [enc.state(f"w{i}") for i in range(len(path))]
+    sol.add(enc.init(states[0]), enc.holds(prop.predicate, states[-1]))
+    for i, (_, concrete_state) in enumerate(path):
+        row = next(iter(lemmas.slot_rows(enc, [concrete_state])))
+        sol.add(*(lemmas._is(term, value, enc.bv)
+                  for term, value in zip(enc.slot_terms(states[i]), row, strict=True)))
+        if i:
+            sol.add(enc.step(states[i - 1], states[i], f"w{i}").relation)
+    return sol.check() == z3.sat
+
+
 def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
               prop: LeavesEventually, t0: float) -> ZResult:
-    """Ranking part of a liveness proof (the progress part was proved as a goal)."""
+    """The termination half of a liveness proof (the progress half was proved as a goal):
+    a bound on the paths that stay inside the condition, else a ranking function."""
+    try:
+        start = liveness.longest_inside(graph, prop.cond)
+        # a small invariant made for this goal alone keeps the unrolled query light
+        rows = lemmas.slot_rows(enc, graph.states)
+        own = induction.prove(enc, Reach(rows), [goal_of(prop, graph.compiled.model)],
+                              seeds=lemmas.candidates(enc, rows))
+        bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
+    except (liveness.NoPathBound, induction.ProofTimeout):
+        return _ranking(proof, enc, graph, prop, t0)
+    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+           f"no path of {bound.length} state-changing steps stays inside the condition from"
+           " any state of the invariant",
+           f"(the explorer's longest such path has {bound.explored} steps)"]
+    return ZResult(prop, PROVED, _method(enc.abstract, "path bound + progress"),
+                   f"paths inside are shorter than {bound.length} steps", None, why,
+                   time.perf_counter() - t0)
+
+
+def _ranking(proof: induction.Proof, enc: Encoder, graph: StateGraph,
+             prop: LeavesEventually, t0: float) -> ZResult:
     st = proof.strengthener
     pred = graph.compiled.predicate(prop.cond)
     seeds = set()

@@ -1,0 +1,40 @@
+"""z3 proof times per property: `python benchmarks/prove.py [--model NAME]`.
+
+One `prove` run (invariant learning is shared by the safety properties, so its time shows in
+the first of them); the table prints each property's verdict, method and seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+import properties
+from migcheck.z3.prover import run_prove
+from model.versions import build_model
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="qemu-8.2")
+    parser.add_argument("--failures", type=int, default=2)
+    args = parser.parse_args()
+    model = build_model(args.model, args.failures)
+    props = [p for p in properties.ALL if p.applies_to(model)]
+    report = run_prove(model, props)
+    table = Table(title=f"z3 proofs on {model.name} (unbounded in the number of failures)")
+    for col in ("property", "verdict", "method", "seconds"):
+        table.add_column(col, justify="right" if col == "seconds" else "left")
+    for r in report.results:
+        table.add_row(r.property.name, r.status, r.method, f"{r.seconds:.1f}")
+    Console(width=120).print(table)
+    print(f"invariant: {report.lemmas} lemmas ({report.learned} learned); "
+          f"total {report.seconds:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
