@@ -9,11 +9,12 @@ by `with_preempt`, so the model without preempt stays exactly as written.
 
 from __future__ import annotations
 
+from migcheck import fifo
 from migcheck.expr import ite, min_
 from migcheck.spec import (
     Action,
-    ActorKind,
     Actor,
+    ActorKind,
     AddActions,
     AddActors,
     AddVariables,
@@ -30,15 +31,14 @@ from migcheck.spec import (
     Var,
     Wait,
 )
-from migcheck import fifo
 from model import destination, source
 from model.destination import postcopy_pause_incoming
 from model.dsl import act, first_error, lift, post, send_main, shutdown, take
 from model.source import resume_failed
 from model.state import (
     D2M_SIZE,
-    conn_pending,
     SEM_MAX,
+    conn_pending,
     d2m,
     dst_state,
     from_src_file,
