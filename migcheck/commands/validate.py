@@ -22,7 +22,7 @@ from migcheck.spec import ModelError
 from migcheck.trace import save
 from migcheck.validate import TraceError, model_for, validate_file
 from migcheck.validate.search import Match
-from migcheck.views.text import show_value
+from migcheck.views.text import print_step
 
 HELP = "check a real-QEMU trace (realqemu JSON lines) against a model version"
 
@@ -59,22 +59,8 @@ def print_match(match: Match, out: Console, path: str) -> None:
               f" (failure bound {trace.params.get('failures', '?')}):"
               f" {match.explained} of {match.total} observations explained", highlight=False)
     out.print(f"  {trace.summary}: {trace.length} model steps", highlight=False)
-    for i, step in enumerate(trace.steps):
-        if step.action is None:
-            out.print(f"  {i:>3}  [dim]initial state[/]")
-            continue
-        verdict = ""
-        if step.command:
-            verdict = f"  [red]REFUSED: {step.reply}[/]" if step.refused else "  [green]ok[/]"
-        out.print(f"  {i:>3}  [cyan]{step.actor:<16}[/] [bold]{step.action}[/]{verdict}",
-                  highlight=False)
-        out.print(f"       [dim]{step.qemu}[/]", highlight=False)
-        before = trace.steps[i - 1].state
-        for k in trace.changed(i):
-            out.print(f"         {k}: {show_value(before[k])} -> {show_value(step.state[k])}",
-                      highlight=False)
-        for seen in match.matched[i]:
-            out.print(f"         [green]= {seen}[/]", highlight=False)
+    for i in range(len(trace.steps)):
+        print_step(out, trace, i, tuple(f"[green]= {seen}[/]" for seen in match.matched[i]))
     if not match.accepted:
         out.print(f"[bold red]unexplained:[/] {match.unexplained}", highlight=False)
         out.print(f"  {match.reason}", highlight=False)

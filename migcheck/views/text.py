@@ -49,6 +49,28 @@ def summary(report: CheckReport, console: Console) -> None:
                   f" {g.seconds:.2f}s ({rate:,.0f} states/s); total {report.seconds:.2f}s")
 
 
+def print_step(console: Console, trace: Trace, i: int, notes: tuple[str, ...] = ()) -> None:
+    """Step i: number, actor, action (and QMP reply), QEMU function, changed variables,
+    MIGRATION events, then any `notes` (rich markup) a caller adds."""
+    step = trace.steps[i]
+    if step.action is None:
+        console.print(f"  {i:>3}  [dim]initial state[/]" if i == 0 else
+                      f"  {i:>3}  [dim](nothing happens)[/]")
+        return
+    verdict = ""
+    if step.command:
+        verdict = f"  [red]REFUSED: {step.reply}[/]" if step.refused else "  [green]ok[/]"
+    console.print(f"  {i:>3}  [cyan]{step.actor:<16}[/] [bold]{step.action}[/]{verdict}",
+                  highlight=False)
+    console.print(f"       [dim]{step.qemu}[/]", highlight=False)
+    before = trace.steps[i - 1].state
+    lines = [f"{k}: {show_value(before[k])} -> {show_value(step.state[k])}"
+             for k in trace.changed(i)]
+    lines += [f"event MIGRATION {side}: {status}" for side, status in step.events]
+    for line in (*lines, *notes):
+        console.print(f"         {line}", highlight=False)
+
+
 def counterexample(trace: Trace, console: Console, path: str | None = None) -> None:
     """Numbered steps: actor, action, QEMU function, then the variables that changed."""
     head = f"[bold red]{trace.property}[/] on {trace.model}: {trace.summary}"
@@ -61,26 +83,10 @@ def counterexample(trace: Trace, console: Console, path: str | None = None) -> N
         repeated = trace.length - trace.loop_start
         console.print(f"  {trace.prefix_length} steps to the state that repeats forever"
                       f" ({trace.kind}), then {repeated} repeated step(s)")
-    for i, step in enumerate(trace.steps):
+    for i in range(len(trace.steps)):
         if trace.loop_start is not None and i == trace.loop_start + 1:
             console.print("  [bold yellow]-- from here on, repeated forever --[/]")
-        if step.action is None:
-            console.print(f"  {i:>3}  [dim]initial state[/]" if i == 0 else
-                          f"  {i:>3}  [dim](nothing happens)[/]")
-            continue
-        verdict = ""
-        if step.command:
-            verdict = f"  [red]REFUSED: {step.reply}[/]" if step.refused else "  [green]ok[/]"
-        console.print(f"  {i:>3}  [cyan]{step.actor:<16}[/] [bold]{step.action}[/]{verdict}",
-                      highlight=False)
-        console.print(f"       [dim]{step.qemu}[/]", highlight=False)
-        before = trace.steps[i - 1].state
-        changes = [f"{k}: {show_value(before[k])} -> {show_value(step.state[k])}"
-                   for k in trace.changed(i)]
-        for e in step.events:
-            changes.append(f"event MIGRATION {e[0]}: {e[1]}")
-        for line in changes:
-            console.print(f"         {line}", highlight=False)
+        print_step(console, trace, i)
     last = len(trace.steps) - 1 if trace.loop_start is None else trace.loop_start
     blocked = [(a, on) for k, a, on in trace.blocked if k == last]
     for actor, on in blocked:
