@@ -201,11 +201,8 @@ class Context:
         if action is None:
             return Step(decoded)
         act = self.compiled.actions[action]
-        return Step(decoded, act.name, act.actor, act.qemu, act.command, act.reply,
-                    self.events(action, state))
-
-    def events(self, action: int, after: State) -> tuple[tuple[str, str], ...]:
-        return self.compiled.actions[action].events  # state-change events are added by trace()
+        # the action's explicit events; state-change events are added by trace()
+        return Step(decoded, act.name, act.actor, act.qemu, act.command, act.reply, act.events)
 
     def trace(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from migcheck.expr import lift
 from migcheck.spec import (
     AddActions,
     Change,
@@ -24,7 +25,16 @@ from model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migra
 from model.destination import LISTEN, read_fails
 from model.dsl import act, send_main, shutdown, take
 from model.qemu_10 import changes as _qemu_10
-from model.state import dst_state, listen, mig, postcopy_state, rp_sem, src_state
+from model.state import (
+    dst_state,
+    from_src_file,
+    listen,
+    mig,
+    postcopy_state,
+    rp_sem,
+    src_state,
+    to_dst_file,
+)
 from model.vocab import (
     FileRef,
     ListenThread,
@@ -66,8 +76,7 @@ def _qemu_72() -> tuple[Change, ...]:
                       {"guard": mig.eq(M.BITMAP_WAIT) & (rp_sem > 0),
                        "effect": (("rp_sem", take(rp_sem)),
                                   ("m2d", send_main(MigCmd.POSTCOPY_RESUME)),
-                                  ("mig", __import__("migcheck.expr", fromlist=["lift"])
-                                   .lift(M.HANDSHAKE_CHECK))),
+                                  ("mig", lift(M.HANDSHAKE_CHECK))),
                        "qemu": "migration/migration.c:postcopy_resume_handshake",
                        "doc": "One wake-up per block, then straight on to POSTCOPY_RESUME."},
                       "1015ff5476: one qemu_sem_wait per RAMBlock"),
@@ -80,8 +89,7 @@ def _qemu_72() -> tuple[Change, ...]:
         # f8c543e808: migrate-pause only in postcopy-active, no error latched, no kick
         ReplaceCommand(Command(src_pause.name, src_pause.qmp, src_pause.policy,
                                accepts=src_state.eq(MS.POSTCOPY_ACTIVE),
-                               effect=shutdown(__import__("model.state", fromlist=["x"])
-                                               .to_dst_file.eq(FileRef.CUR)),
+                               effect=shutdown(to_dst_file.eq(FileRef.CUR)),
                                refusal=only_active, qemu=src_pause.qemu,
                                doc="Shut to_dst_file down."),
                        "f8c543e808 accepted postcopy-recover and kicks rp_sem"),
@@ -99,8 +107,7 @@ def _qemu_72() -> tuple[Change, ...]:
         AddActions((act("postcopy_pause_incoming: CAS fails in RECOVER", LISTEN,
                         listen.eq(ListenThread.RUNNING) & read_fails
                         & postcopy_state.eq(PS.RUNNING) & dst_state.eq(MS.POSTCOPY_RECOVER),
-                        {**shutdown(__import__("model.state", fromlist=["x"]).from_src_file
-                                    .eq(FileRef.CUR)),
+                        {**shutdown(from_src_file.eq(FileRef.CUR)),
                          "from_src_file": FileRef.NULL, "to_src_file": FileRef.NULL,
                          "listen": ListenThread.CRASHED},
                         "migration/savevm.c:postcopy_pause_incoming",
