@@ -224,9 +224,9 @@ class Context:
             steps.append(step)
             prev = states[node]
         model = self.model
-        blocked = tuple((i, w.actor, w.on) for i, st in enumerate(steps)
-                        for w in model.waits if _blocked_at(self.compiled, w, entries[i][1],
-                                                            states))
+        asleep = [(w, self.compiled.predicate(all_of(w.at(), ~w.until))) for w in model.waits]
+        blocked = tuple((i, w.actor, w.on) for i, (_, node) in enumerate(entries)
+                        for w, pred in asleep if pred(states[node]))
         return Trace(
             model=model.name, property=prop.name, kind=kind, steps=tuple(steps),
             params=dict(model.params), loop_start=(len(path) - 1) if loop is not None else None,
@@ -235,14 +235,6 @@ class Context:
             actors={a.name: a.name for a in model.actors},
             blocked=blocked,
         )
-
-
-def _blocked_at(compiled: CompiledModel, wait, node: int, states: list[State]) -> bool:
-    key = ("blocked", wait.actor, wait.pc)
-    cache = compiled.__dict__.setdefault("_wait_preds", {})
-    if key not in cache:
-        cache[key] = compiled.predicate(all_of(wait.at(), ~wait.until))
-    return bool(cache[key](states[node]))
 
 
 def _with_state_events(step: Step, model, before: State, after: State) -> Step:
