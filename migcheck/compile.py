@@ -182,10 +182,15 @@ class CompiledModel:
 
     def predicate(self, expr: Expr) -> Callable[[State], bool]:
         """Compile a state predicate (property, assumption, valid end) to a function."""
-        text = f"def pred(s):\n{self._unpack()}    return {self._src(expr)}\n"
-        namespace: dict[str, object] = {}
-        exec(compile(text, f"<predicate of {self.model.name}>", "exec"), namespace)
-        return namespace["pred"]  # type: ignore[return-value]
+        return function_of(expr, [v.name for v in self.model.variables])
 
-    def value(self, expr: Expr) -> Callable[[State], object]:
-        return self.predicate(expr)  # same shape: returns the expression's value
+
+def function_of(expr: Expr, names: list[str]) -> Callable[[tuple], bool]:
+    """Compile `expr` into a function of one tuple holding the values of `names`, in order
+    (a whole state, a projection of it, or a (before + after) pair of projections)."""
+    src = _Source({n: i for i, n in enumerate(names)})
+    unpack = "".join(f"s{i}, " for i in range(len(names)))
+    text = f"def pred(s):\n    ({unpack}) = s\n    return {src(expr)}\n"
+    namespace: dict[str, object] = {}
+    exec(compile(text, "<predicate>", "exec"), namespace)
+    return namespace["pred"]  # type: ignore[return-value]

@@ -186,11 +186,6 @@ def min_(a: object, b: object) -> Expr:
     return Ite(Le(a, b), a, b)
 
 
-def max_(a: object, b: object) -> Expr:
-    a, b = lift(a), lift(b)
-    return Ite(Le(a, b), b, a)
-
-
 def variables(expr: Expr) -> set[str]:
     """The state variables an expression reads."""
     found: set[str] = set()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from migcheck.compile import CompiledModel, State, _Source
+from migcheck.compile import CompiledModel, State, function_of
 from migcheck.explore import StateGraph
 from migcheck.expr import Expr, Var, all_of, variables
 from migcheck.graphalgo import reaches, scc_labels, shortest_path
@@ -181,12 +181,7 @@ class Context:
         return values[code] if len(code) else np.zeros(0, dtype=bool)
 
     def _on_projections(self, expr: Expr, names: tuple[str, ...], distinct: list) -> np.ndarray:
-        sub = {n: i for i, n in enumerate(names)}
-        text = f"def pred(p):\n    ({''.join(f's{i}, ' for i in range(len(names)))}) = p\n" \
-               f"    return {_Source(sub)(expr)}\n"
-        namespace: dict[str, object] = {}
-        exec(compile(text, "<projected predicate>", "exec"), namespace)
-        pred = namespace["pred"]
+        pred = function_of(expr, list(names))
         return np.fromiter((bool(pred(p)) for p in distinct), dtype=bool, count=len(distinct))
 
     def first(self, mask: np.ndarray) -> int | None:
@@ -294,8 +289,8 @@ class StepInvariant(Property):
         width = max(len(distinct), 1)
         pair = code[ctx.src] * width + code[ctx.dst]
         uniq, inverse = np.unique(pair, return_inverse=True)
-        check = _pair_predicate(self.predicate, list(names))
-        ok = np.fromiter((bool(check(distinct[u // width], distinct[u % width])) for u in uniq),
+        check = function_of(self.predicate, [*names, *(f"next_{n}" for n in names)])
+        ok = np.fromiter((bool(check(distinct[u // width] + distinct[u % width])) for u in uniq),
                          dtype=bool, count=len(uniq))
         bad_edges = np.flatnonzero(~ok[inverse])
         if len(bad_edges) == 0:
@@ -305,19 +300,6 @@ class StepInvariant(Property):
         path = ctx.graph.path_to(s) + [(a, d)]
         trace = ctx.trace(self, "transition", path, summary=f"{self.name} fails on the last step")
         return Outcome(Verdict.VIOLATED, f"the step {ctx.compiled.actions[a].name!r}", trace)
-
-
-def _pair_predicate(expr: Expr, names: list[str]):
-    """Compile a predicate over (before, after) projections onto `names`; `next_x` reads
-    the after-projection."""
-    index = {n: i for i, n in enumerate(names)}
-    index.update({f"next_{n}": len(names) + i for i, n in enumerate(names)})
-    src = _Source(index)
-    unpack = "".join(f"s{i}, " for i in range(2 * len(names)))
-    text = f"def pred(a, b):\n    ({unpack}) = a + b\n    return {src(expr)}\n"
-    namespace: dict[str, object] = {}
-    exec(compile(text, "<step predicate>", "exec"), namespace)
-    return namespace["pred"]
 
 
 def next_(name: str) -> Var:

@@ -143,7 +143,6 @@ class ListenThread(enum.Enum):
     """Destination listen thread (postcopy_ram_listen_thread, "postcopy/listen")."""
 
     NONE = "not created"
-    STARTING = "starting"
     RUNNING = "reading"
     PAUSED = "postcopy_pause_incoming: wait"  # sleeps on postcopy_pause_sem_dst
     PRIO_MUTEX = "postcopy_pause_incoming: prio mutex"  # preempt: waits for the fast-load thread

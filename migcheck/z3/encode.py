@@ -143,18 +143,6 @@ def _fresh(name: str, domain: Domain, bv: int) -> Value:
     return z3.BitVec(name, bv) if bv else z3.Int(name)
 
 
-def _in_domain(value: Value, domain: Domain) -> z3.BoolRef:
-    if isinstance(domain, TupleDomain):
-        return z3.And(*(_in_domain(v, domain.elem) for v in value))  # type: ignore[union-attr]
-    if isinstance(domain, BoolDomain):
-        return z3.BoolVal(True)
-    if isinstance(domain, IntDomain):
-        return z3.And(value >= domain.lo, value <= domain.hi)  # type: ignore[operator]
-    if isinstance(domain, EnumDomain):
-        return z3.And(value >= 0, value < len(domain.members))  # type: ignore[operator]
-    raise EncodeError(f"unknown domain {domain!r}")
-
-
 @dataclass
 class Step:
     """The terms of one transition: its constraint, the chosen action and the havoc reads."""
@@ -197,9 +185,6 @@ class Encoder:
     def init(self, s: State) -> z3.BoolRef:
         return z3.And(*(equal(s[v.name], const_value(v.domain.encode(v.init), self.bv))
                         for v in self.kept))
-
-    def in_domain(self, s: State) -> z3.BoolRef:
-        return z3.And(*(_in_domain(s[v.name], v.domain) for v in self.kept))
 
     def slot_terms(self, s: State) -> list[z3.ExprRef]:
         return [leaf for v in self.kept for leaf in leaves(s[v.name])]
