@@ -19,7 +19,7 @@ from model.versions import VERSIONS
 PROTOCOL_VERSIONS = sorted(v for v in VERSIONS if "+no-" not in v and "+mark" not in v)
 
 SAME = {Verdict.HOLDS: PROVED, Verdict.VIOLATED: VIOLATED, Verdict.WITNESSED: WITNESSED}
-KINDS = ("invariant", "step invariant", "deadlock", "witness")
+KINDS = ("invariant", "step invariant", "deadlock", "witness", "liveness")
 
 
 @pytest.mark.parametrize("version", PROTOCOL_VERSIONS)

@@ -79,13 +79,14 @@ def run(args: argparse.Namespace) -> int:
                       f"{r.seconds:.2f}s", r.detail)
     out.print(table)
     out.print(f"invariant: {report.lemmas} lemmas ({report.learned} learned from"
-              f" counterexamples to induction); total {report.seconds:.1f}s")
+              f" counterexamples to induction) in {report.invariant_seconds:.1f}s;"
+              f" total {report.seconds:.1f}s")
     for r in report.results:
         if r.why:
             shown = r.why if args.lemmas else r.why[:8]
             out.print(f"[bold]{r.property.name}[/] proved because:")
             for line in shown:
-                out.print(f"    {line}", highlight=False)
+                out.print(f"    {line}", highlight=False, markup=False)
             if len(r.why) > len(shown):
                 out.print(f"    ... and {len(r.why) - len(shown)} more (--lemmas)")
     for r in report.results:

@@ -25,7 +25,7 @@ from migcheck.props import (
 )
 from migcheck.spec import Model
 from migcheck.trace import Trace
-from migcheck.z3 import bmc, induction, lemmas, liveness
+from migcheck.z3 import bmc, induction, lemmas, liveness, ranking
 from migcheck.z3.encode import Encoder
 from migcheck.z3.reach import Reach
 
@@ -52,6 +52,7 @@ class ProveReport:
     lemmas: int
     learned: int
     seconds: float
+    invariant_seconds: float  # learning the shared invariant (not in any one result's time)
 
     @property
     def exit_code(self) -> int:
@@ -142,7 +143,10 @@ def make_trace(model: Model, compiled: CompiledModel, prop: Property, kind: str,
 
 
 def run_prove(model: Model, properties: list[Property], depth: int = 40,
-              timeout_s: float = 300.0, unbounded: bool = True) -> ProveReport:
+              timeout_s: float = 300.0, unbounded: bool = True,
+              liveness_by: str = "ranking") -> ProveReport:
+    """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
+    bound) or "path-bound" (only that; benchmarks/prove.py compares the two)."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
     graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
@@ -166,7 +170,10 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
                                    " property; decided by `migcheck check` only"))
             continue
         if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
-            results.append(_liveness(proof, enc, graph, prop, t0))
+            if liveness_by == "path-bound":
+                results.append(_path_bound(enc, graph, prop, t0, "not tried"))
+            else:
+                results.append(_liveness(proof, enc, graph, prop, t0))
             continue
         if isinstance(prop, Sometimes):
             results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
@@ -191,7 +198,7 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
             results.append(ZResult(prop, UNKNOWN, "BMC", why, None, [],
                                    time.perf_counter() - t0))
     return ProveReport(model, unbounded, results, len(proof.lemmas), proof.learned,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, proof.seconds)
 
 
 def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
@@ -235,7 +242,44 @@ def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
 def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
               prop: LeavesEventually, t0: float) -> ZResult:
     """The termination half of a liveness proof (the progress half was proved as a goal):
-    a bound on the paths that stay inside the condition, else a ranking function."""
+    a lexicographic ranking function checked by z3, else a z3 bound on the paths that stay
+    inside the condition."""
+    st = proof.strengthener
+    inside = z3.And(enc.holds(prop.cond, st.s), enc.holds(prop.cond, st.t),
+                    z3.Not(enc.same(st.s, st.t)))
+    try:
+        found = ranking.prove(st, inside, _samples_inside(enc, graph, prop))
+    except (ranking.NoRanking, induction.ProofTimeout) as exc:
+        return _path_bound(enc, graph, prop, t0, str(exc))
+    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+           "every state-changing step inside lowers ("
+           + ", ".join(f"r{k}" for k in range(1, len(found.components) + 1))
+           + ") lexicographically, from any state of the invariant:",
+           *("  " + line for line in found.show(enc.slots))]
+    return ZResult(prop, PROVED, _method(enc.abstract, "ranking function + progress"),
+                   f"{len(found.components)}-component lexicographic ranking"
+                   f" ({found.rounds} z3 round(s))", None, why, time.perf_counter() - t0)
+
+
+def _samples_inside(enc: Encoder, graph: StateGraph, prop: LeavesEventually) -> set:
+    """The explorer's state-changing steps inside the condition, as slot rows."""
+    pred = graph.compiled.predicate(prop.cond)
+    rows: dict[int, tuple] = {}
+
+    def row(n: int) -> tuple:
+        if n not in rows:
+            rows[n] = lemmas.slot_rows(enc, [graph.states[n]]).pop()
+        return rows[n]
+
+    out = set()
+    for s, d in zip(graph.edge_src, graph.edge_dst, strict=True):
+        if pred(graph.states[s]) and pred(graph.states[d]) and row(s) != row(d):
+            out.add((row(s), row(d)))
+    return out
+
+
+def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: float,
+                no_ranking: str) -> ZResult:
     try:
         start = liveness.longest_inside(graph, prop.cond)
         # a small invariant made for this goal alone keeps the unrolled query light
@@ -243,37 +287,16 @@ def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
         own = induction.prove(enc, Reach(rows), [goal_of(prop, graph.compiled.model)],
                               seeds=lemmas.candidates(enc, rows))
         bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
-    except (liveness.NoPathBound, induction.ProofTimeout):
-        return _ranking(proof, enc, graph, prop, t0)
+    except (liveness.NoPathBound, induction.ProofTimeout) as exc:
+        return ZResult(prop, UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}", None, [],
+                       time.perf_counter() - t0)
     why = ["in every reachable state inside the condition some QEMU thread can move, and",
            f"no path of {bound.length} state-changing steps stays inside the condition from"
            " any state of the invariant",
-           f"(the explorer's longest such path has {bound.explored} steps)"]
+           f"(the explorer's longest such path has {bound.explored} steps;"
+           f" no ranking: {no_ranking})"]
     return ZResult(prop, PROVED, _method(enc.abstract, "path bound + progress"),
                    f"paths inside are shorter than {bound.length} steps", None, why,
-                   time.perf_counter() - t0)
-
-
-def _ranking(proof: induction.Proof, enc: Encoder, graph: StateGraph,
-             prop: LeavesEventually, t0: float) -> ZResult:
-    st = proof.strengthener
-    pred = graph.compiled.predicate(prop.cond)
-    seeds = set()
-    for s, d in zip(graph.edge_src, graph.edge_dst, strict=True):
-        a, b = graph.states[s], graph.states[d]
-        if pred(a) and pred(b):
-            ra, rb = lemmas.slot_rows(enc, [a]).pop(), lemmas.slot_rows(enc, [b]).pop()
-            if ra != rb:
-                seeds.add((ra, rb))
-    try:
-        ranking = liveness.synthesize(st, prop.cond, seeds)
-    except liveness.NoRanking as exc:
-        return ZResult(prop, UNKNOWN, "ranking", str(exc), None, [], time.perf_counter() - t0)
-    why = ["in every reachable state inside the condition some QEMU thread can move, and",
-           "rank = sum of these weights decreases on every step that stays inside:",
-           *("  " + line for line in ranking.show(enc.slots))]
-    return ZResult(prop, PROVED, _method(enc.abstract, "ranking function + progress"),
-                   f"ranking found in {ranking.rounds} round(s)", None, why,
                    time.perf_counter() - t0)
 
 
