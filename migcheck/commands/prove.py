@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from migcheck.cli import UsageError
-from migcheck.commands.common import failures_arg, load_model, load_properties
+from migcheck.commands.common import failures_arg, load_model, load_properties, pages_arg
 from migcheck.runner import trace_path
 from migcheck.trace import save
 from migcheck.views import text
@@ -46,6 +46,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--failures", type=failures_arg, default=2, metavar="K",
                    help="bound for counterexample runs and the explorer's hints (default 2);"
                         " proofs cover every K")
+    p.add_argument("--pages", type=pages_arg, default=0, metavar="N",
+                   help="guest pages in the model (default 0: the protocol alone); with N >= 1"
+                        " the page properties are proved too, for every K at that N (slower)")
     p.add_argument("--traces", type=Path, default=Path("reports/traces"), metavar="DIR",
                    help="where counterexamples are saved (default reports/traces)")
     p.add_argument("--lemmas", action="store_true", help="print every lemma a proof used")
@@ -56,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.failures == 0:  # the abstraction keeps the guard `failures < K`: K=0 allows none
         raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")
-    model = load_model(args.model, args.failures)
-    props = load_properties(args.properties)
+    model = load_model(args.model, args.failures, args.pages)
+    props = load_properties(args.properties, args.pages)
     unusable = [p.name for p in props if not p.applies_to(model)]
     if args.properties and unusable:
         raise UsageError(f"property {unusable[0]!r} does not apply to {model.name}")
