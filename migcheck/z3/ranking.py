@@ -66,22 +66,77 @@ class LexRanking:
         return out
 
 
-def _delta(s: Row, t: Row, pair_slots: frozenset[int]) -> frozenset[tuple[Feature, int]]:
-    """The step's feature counts before minus after, so that r(s) - r(t) = w . delta.
-    Features over slots the step leaves alone cancel, so only changed ones are listed."""
-    d: dict[Feature, int] = {}
-    changed = [i for i in range(len(s)) if s[i] != t[i]]
-    for i in changed:
-        d[((i, s[i]),)] = 1
-        d[((i, t[i]),)] = -1
-    moved = set(changed)
-    pairs = {(min(i, j), max(i, j)) for i in pair_slots for j in range(len(s))
-             if j != i and (i in moved or j in moved)}
-    for i, j in pairs:
-        before, after = ((i, s[i]), (j, s[j])), ((i, t[i]), (j, t[j]))
-        d[before] = d.get(before, 0) + 1
-        d[after] = d.get(after, 0) - 1
-    return frozenset((f, c) for f, c in d.items() if c)
+class _Features:
+    """Numbers every feature over the sample rows: "slot i == v" and, for pairs (i, j),
+    "slot i == v and slot j == u", so that a step is a sparse row of feature counts."""
+
+    def __init__(self, s: np.ndarray, t: np.ndarray, pair_slots: frozenset[int]):
+        both = np.vstack([s, t])
+        self.lo = both.min(axis=0)
+        self.card = both.max(axis=0) - self.lo + 1
+        n = s.shape[1]
+        self.one = np.concatenate([[0], np.cumsum(self.card)])  # slot i starts at one[i]
+        self.pairs = sorted({(min(i, j), max(i, j)) for i in pair_slots for j in range(n)
+                             if j != i})
+        sizes = [int(self.card[i] * self.card[j]) for i, j in self.pairs]
+        self.pair_start = int(self.one[-1]) + np.concatenate([[0], np.cumsum(sizes)]).astype(
+            np.int64)
+
+    def ids(self, x: np.ndarray, rows: np.ndarray, i: int, j: int | None = None) -> np.ndarray:
+        if j is None:
+            return self.one[i] + x[rows, i] - self.lo[i]
+        k = self.pairs.index((i, j))
+        return (self.pair_start[k] + (x[rows, i] - self.lo[i]) * self.card[j]
+                + x[rows, j] - self.lo[j])
+
+    def name(self, fid: int) -> Feature:
+        if fid < self.one[-1]:
+            i = int(np.searchsorted(self.one, fid, side="right")) - 1
+            return ((i, int(fid - self.one[i] + self.lo[i])),)
+        k = int(np.searchsorted(self.pair_start, fid, side="right")) - 1
+        i, j = self.pairs[k]
+        a, b = divmod(int(fid - self.pair_start[k]), int(self.card[j]))
+        return ((i, a + int(self.lo[i])), (j, b + int(self.lo[j])))
+
+    def steps(self, s: np.ndarray, t: np.ndarray):
+        """The m x F matrix of feature counts before minus after (r(s) - r(t) = a . w);
+        features over slots a step leaves alone cancel, so only changed ones are built."""
+        changed = s != t
+        rows, cols, vals = [], [], []
+
+        def put(r: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+            rows.extend([r, r])
+            cols.extend([before, after])
+            vals.extend([np.ones(len(r), np.int64), -np.ones(len(r), np.int64)])
+
+        for i in range(s.shape[1]):
+            r = np.flatnonzero(changed[:, i])
+            put(r, self.ids(s, r, i), self.ids(t, r, i))
+        for i, j in self.pairs:
+            r = np.flatnonzero(changed[:, i] | changed[:, j])
+            put(r, self.ids(s, r, i, j), self.ids(t, r, i, j))
+        m = s.shape[0]
+        total = int(self.pair_start[-1])
+        a = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(m, total)).tocsr()
+        a.sum_duplicates()
+        a.eliminate_zeros()
+        a.sort_indices()
+        return a
+
+
+def _distinct_rows(a) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of one row per distinct row of a csr matrix, and each row's representative."""
+    seen: dict[bytes, int] = {}
+    first, which = [], np.empty(a.shape[0], dtype=np.int64)
+    for r in range(a.shape[0]):
+        lo, hi = a.indptr[r], a.indptr[r + 1]
+        key = a.indices[lo:hi].tobytes() + b"|" + a.data[lo:hi].tobytes()
+        if key not in seen:
+            seen[key] = len(first)
+            first.append(r)
+        which[r] = seen[key]
+    return np.array(first, dtype=np.int64), which
 
 
 def _integer(w: np.ndarray, a, strict: np.ndarray) -> np.ndarray | None:
@@ -96,18 +151,12 @@ def _integer(w: np.ndarray, a, strict: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _phase(deltas: list[frozenset[tuple[Feature, int]]]) -> tuple[Component, list[int]] | None:
-    """One component: non-increasing on every delta, decreasing on as many as possible.
-    Returns it and the indices it decreases (None: it decreases none)."""
-    index: dict[Feature, int] = {}
-    rows, cols, vals = [], [], []
-    for k, d in enumerate(deltas):
-        for f, c in d:
-            rows.append(k)
-            cols.append(index.setdefault(f, len(index)))
-            vals.append(c)
-    n, m = len(index), len(deltas)
-    a = coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
+def _phase(a, name) -> tuple[Component, np.ndarray] | None:
+    """One component for the steps (rows of `a`): non-increasing on every one, decreasing on
+    as many as possible.  Returns it and the rows it decreases (None: it decreases none)."""
+    used = np.unique(a.indices)
+    a = a[:, used]
+    m, n = a.shape
     # maximise sum(t) with 0 <= t <= 1 and a.w >= t; a small cost on w keeps it sparse
     cost = np.concatenate([np.full(n, 1e-4), -np.ones(m)])
     res = linprog(cost, A_ub=hstack([-a, identity(m)]), b_ub=np.zeros(m),
@@ -121,46 +170,39 @@ def _phase(deltas: list[frozenset[tuple[Feature, int]]]) -> tuple[Component, lis
     ints = _integer(w, a, strict)
     if ints is None:
         return None
-    strict = np.flatnonzero(a @ ints >= 1)
-    names = {k: f for f, k in index.items()}
-    weights = tuple((names[k], int(x)) for k, x in enumerate(ints) if x)
-    return Component(weights), [int(k) for k in strict]
+    weights = tuple((name(int(used[k])), int(x)) for k, x in enumerate(ints) if x)
+    return Component(weights), np.flatnonzero(a @ ints >= 1)
 
 
 class Fitter:
     """Fits components to a growing set of sample steps (module docstring); each phase first
-    tries single-slot features, then adds pairs over the slots its remaining steps change.
-    Step deltas are kept between fits: the CEGIS loop refits after every new sample."""
+    tries single-slot features, then adds pairs over the slots its remaining steps change."""
 
     def __init__(self, samples: set[Sample]):
         self.samples = set(samples)
-        self._deltas: dict[frozenset[int], dict[Sample, frozenset]] = {}
-
-    def _delta(self, x: Sample, pair_slots: frozenset[int]) -> frozenset:
-        cache = self._deltas.setdefault(pair_slots, {})
-        if x not in cache:
-            cache[x] = _delta(x[0], x[1], pair_slots)
-        return cache[x]
 
     def fit(self) -> tuple[Component, ...]:
-        left = sorted(self.samples)
+        ordered = sorted(self.samples)
+        s = np.array([x[0] for x in ordered], dtype=np.int64)
+        t = np.array([x[1] for x in ordered], dtype=np.int64)
         comps: list[Component] = []
-        while left:
+        while len(s):
             pair_slots: frozenset[int] = frozenset()
             while True:
-                shapes = [self._delta(x, pair_slots) for x in left]
-                deltas = list(dict.fromkeys(shapes))
-                found = _phase(deltas)
+                feats = _Features(s, t, pair_slots)
+                a = feats.steps(s, t)
+                first, which = _distinct_rows(a)
+                found = _phase(a[first], feats.name)
                 if found is not None:
                     break
-                changed = frozenset(i for s, t in left for i in range(len(s)) if s[i] != t[i])
+                changed = frozenset(int(i) for i in np.flatnonzero((s != t).any(axis=0)))
                 if changed <= pair_slots:
-                    raise NoRanking(f"{len(left)} sample steps are not decreased by any"
+                    raise NoRanking(f"{len(s)} sample steps are not decreased by any"
                                     " weighted sum over slot values or pairs of them")
                 pair_slots = changed
             comp, strict = found
-            done = {deltas[k] for k in strict}
-            left = [x for x, d in zip(left, shapes, strict=True) if d not in done]
+            keep = ~np.isin(which, strict)
+            s, t = s[keep], t[keep]
             comps.append(comp)
         return tuple(comps)
 
