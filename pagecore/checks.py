@@ -91,7 +91,8 @@ def requests_tracked(core: PageCore) -> list[str]:
     """
     src, dst, net = core.src, core.dst, core.net
     steady = (src.phase in (S.POSTCOPY_ACTIVE, S.COMPLETED) and dst.phase == D.POSTCOPY_ACTIVE
-              and not dst.resend_due and net.main.healthy() and not core.lost_window)
+              and not dst.resend_due and net.main.healthy() and net.incoming is net.main
+              and not core.lost_window)
     if not steady:
         return []
     out = []

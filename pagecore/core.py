@@ -53,6 +53,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("postcopy_ram_listen_thread_exit", ""),
     # network
     ("channel_break", ""),
+    ("connect_path_break", ""),
     ("preempt_channel_break", ""),
 )
 STEP_NAMES = frozenset(name for name, _ in STEPS)
@@ -156,8 +157,9 @@ class PageCore:
         return self.src.can_postcopy_pause()
 
     def can_migrate_fd_connect(self) -> bool:
-        # Management issues `migrate resume` only once the destination is paused.
-        return self.src.can_migrate_fd_connect() and self.dst.phase == D.POSTCOPY_PAUSED
+        # The connect needs only a listener (`migrate-recover`): the destination may still be
+        # on its old, broken socket (it pauses, then accepts this one; reference 4.2 step 4).
+        return self.src.can_migrate_fd_connect()
 
     def can_ram_dirty_bitmap_sync_all(self) -> bool:
         return self.src.can_ram_dirty_bitmap_sync_all()
@@ -220,6 +222,10 @@ class PageCore:
                 and self.src.phase in (S.POSTCOPY_ACTIVE, S.POSTCOPY_RECOVER)
                 and self.dst.phase in (D.POSTCOPY_ACTIVE, D.POSTCOPY_RECOVER,
                                        D.POSTCOPY_PAUSED))
+
+    def can_connect_path_break(self) -> bool:
+        # A recovery connection that the destination has not accepted yet.
+        return self.can_channel_break() and self.net.pending
 
     def can_preempt_channel_break(self) -> bool:
         pre = self.net.preempt
@@ -368,6 +374,15 @@ class PageCore:
         self.net.main.shutdown()
         self.lost_window = True
 
+    def connect_path_break(self) -> None:
+        """The recovery connection breaks beyond a proxy before the destination accepts it:
+        the source's socket fails and the destination never sees a connection."""
+        self._enter("connect_path_break")
+        self.breaks += 1
+        self.net.main.shutdown()
+        self.net.pending = False
+        self.lost_window = True
+
     def preempt_channel_break(self) -> None:
         """Preempt socket fails: its in-flight pages are lost."""
         self._enter("preempt_channel_break")
@@ -401,7 +416,8 @@ class PageCore:
             s.scan_pos, tuple(s.queue), s.recover_pc, s.bmap_sync_requested,
             d.phase, tuple(d.ram), tuple(d.receivedmap), tuple(sorted(d.page_requested)),
             tuple(d.temp.items()), d.resend_due, tuple(d.placement_violations),
-            tuple(n.main.to_dst), tuple(n.main.to_src), n.main.broken, n.generation, pre,
+            tuple(n.main.to_dst), tuple(n.main.to_src), n.main.broken, n.generation, n.pending,
+            n.incoming is n.main, tuple(n.incoming.to_dst), n.incoming.broken, pre,
             self.breaks, self.lost_window,
         )
 

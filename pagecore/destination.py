@@ -58,7 +58,7 @@ class Destination:
         """Head of main if it is a ``kind`` and the listen thread may read it."""
         if self.phase not in phases or self._busy() or self.temp["main"] is not None:
             return None
-        head = self.net.main.head_to_dst()
+        head = self.net.incoming.head_to_dst()
         return head if isinstance(head, kind) else None
 
     def _is_cmd(self, name: str, *phases: str) -> bool:
@@ -75,7 +75,7 @@ class Destination:
         return self._head(PageMsg, PRECOPY) is not None
 
     def ram_load_precopy(self) -> None:
-        msg = self.net.main.to_dst.popleft()
+        msg = self.net.incoming.to_dst.popleft()
         assert isinstance(msg, PageMsg)
         self.ram[msg.index] = msg.data
         self.receivedmap[msg.index] = True
@@ -84,7 +84,7 @@ class Destination:
         return self._head(DiscardMsg, PRECOPY) is not None
 
     def ram_discard_range(self) -> None:
-        msg = self.net.main.to_dst.popleft()
+        msg = self.net.incoming.to_dst.popleft()
         assert isinstance(msg, DiscardMsg)
         for p in msg.indices:
             self.receivedmap[p] = False
@@ -94,26 +94,26 @@ class Destination:
         return self._is_cmd(POSTCOPY_LISTEN, PRECOPY)
 
     def loadvm_postcopy_handle_listen(self) -> None:
-        self.net.main.to_dst.popleft()
+        self.net.incoming.to_dst.popleft()
         self.phase = LISTENING
 
     def can_loadvm_postcopy_handle_run(self) -> bool:
         return self._is_cmd(POSTCOPY_RUN, LISTENING)
 
     def loadvm_postcopy_handle_run(self) -> None:
-        self.net.main.to_dst.popleft()
+        self.net.incoming.to_dst.popleft()
         self.phase = POSTCOPY_ACTIVE
 
     # ---- postcopy page load and placement --------------------------------
     def can_ram_load_postcopy(self, ch: str) -> bool:
-        chan = self.net.channel(ch)
+        chan = self.net.incoming_channel(ch)
         if chan is None or self.phase != POSTCOPY_ACTIVE or self._busy():
             return False
         return self.temp[ch] is None and isinstance(chan.head_to_dst(), PageMsg)
 
     def ram_load_postcopy(self, ch: str) -> None:
         """Read one page from channel ``ch`` into that channel's temp page."""
-        chan = self.net.channel(ch)
+        chan = self.net.incoming_channel(ch)
         assert chan is not None
         msg = chan.to_dst.popleft()
         assert isinstance(msg, PageMsg)
@@ -149,16 +149,16 @@ class Destination:
     def postcopy_request_page(self, p: int) -> None:
         """vCPU fault on a missing page: record it and send REQ_PAGES."""
         self.page_requested.add(p)
-        self.net.main.send_to_src(ReqPages(p))
+        self.net.incoming.send_to_src(ReqPages(p))
 
     # ---- pause and recovery (listen thread) ------------------------------
     def can_postcopy_pause_incoming(self) -> bool:
         return (self.phase in (POSTCOPY_ACTIVE, POSTCOPY_RECOVER) and not self._busy()
-                and self.net.main.broken)
+                and self.net.incoming.broken)
 
     def postcopy_pause_incoming(self) -> None:
         """Close the files, drop partially received temp pages, PAUSED."""
-        self.net.main.shutdown()
+        self.net.incoming.shutdown()
         if self.net.preempt is not None:
             self.net.preempt.shutdown()
         for ch in CHANNELS:
@@ -166,10 +166,12 @@ class Destination:
         self.phase = POSTCOPY_PAUSED
 
     def can_postcopy_try_recover(self) -> bool:
-        return self.phase == POSTCOPY_PAUSED and self.net.main.healthy()
+        # The connection may already be broken (the listen thread then pauses again).
+        return self.phase == POSTCOPY_PAUSED and self.net.pending
 
     def postcopy_try_recover(self) -> None:
         """Accept the new main channel: PAUSED -> RECOVER."""
+        self.net.accept_main()
         self.phase = POSTCOPY_RECOVER
 
     def can_loadvm_handle_recv_bitmap(self) -> bool:
@@ -177,17 +179,17 @@ class Destination:
 
     def loadvm_handle_recv_bitmap(self) -> None:
         """migrate_send_rp_recv_bitmap: header + blob of receivedmap."""
-        self.net.main.to_dst.popleft()
-        self.net.main.send_to_src(RecvBitmap(encode_bitmap(self.receivedmap)))
+        self.net.incoming.to_dst.popleft()
+        self.net.incoming.send_to_src(RecvBitmap(encode_bitmap(self.receivedmap)))
 
     def can_loadvm_postcopy_handle_resume(self) -> bool:
         return self._is_cmd(POSTCOPY_RESUME, POSTCOPY_RECOVER)
 
     def loadvm_postcopy_handle_resume(self) -> None:
         """RECOVER -> POSTCOPY_ACTIVE and RESUME_ACK; the resend step follows."""
-        self.net.main.to_dst.popleft()
+        self.net.incoming.to_dst.popleft()
         self.phase = POSTCOPY_ACTIVE
-        self.net.main.send_to_src(ResumeAck(1))
+        self.net.incoming.send_to_src(ResumeAck(1))
         self.resend_due = True
 
     def can_migrate_send_rp_req_pages_pending(self) -> bool:
@@ -197,7 +199,7 @@ class Destination:
         """Re-send every request still in page_requested; wake fault threads."""
         if "no-request-resend" not in self.faults:
             for p in sorted(self.page_requested):
-                self.net.main.send_to_src(ReqPages(p))
+                self.net.incoming.send_to_src(ReqPages(p))
         self.resend_due = False
 
     def can_postcopy_ram_listen_thread_exit(self) -> bool:
@@ -208,5 +210,5 @@ class Destination:
 
     def postcopy_ram_listen_thread_exit(self) -> None:
         """QEMU_VM_EOF: the listen thread ends, destination COMPLETED."""
-        self.net.main.to_dst.popleft()
+        self.net.incoming.to_dst.popleft()
         self.phase = COMPLETED

@@ -191,6 +191,58 @@ def test_break_after_destination_resumed_before_ack() -> None:
     assert_ram_equal(core)
 
 
+def test_recovery_connection_broken_before_accept_is_accepted_then_paused() -> None:
+    core = PageCore(2, max_breaks=2)
+    to_postcopy_running(core)
+    core.run(["ram_save_host_page()", "channel_break()", "postcopy_pause()",
+              "postcopy_pause_incoming()", "migrate_fd_connect()", "channel_break()"])
+    assert core.net.pending and core.net.main.broken
+    core.run(["postcopy_try_recover()"])  # the destination takes the dead socket
+    assert core.dst.phase == D.POSTCOPY_RECOVER and core.net.incoming is core.net.main
+    assert core.can("postcopy_pause_incoming()") and core.can("postcopy_pause()")
+    core.run(["postcopy_pause_incoming()", "postcopy_pause()"])
+    assert replay(core, RECOVERY[2:]) == []
+    finish(core)
+    assert core.completed() and core.check_invariants() == []
+    assert_ram_equal(core)
+
+
+def test_connect_path_break_never_reaches_the_destination() -> None:
+    core = PageCore(2, max_breaks=2)
+    to_postcopy_running(core)
+    core.run(["channel_break()", "postcopy_pause()", "postcopy_pause_incoming()",
+              "migrate_fd_connect()"])
+    assert core.can("connect_path_break()") and core.can("postcopy_try_recover()")
+    core.run(["connect_path_break()"])
+    assert not core.can("postcopy_try_recover()") and core.dst.phase == D.POSTCOPY_PAUSED
+    core.run(["postcopy_pause()"])
+    assert replay(core, RECOVERY[2:]) == []
+    finish(core)
+    assert core.breaks == 2 and core.completed() and core.check_invariants() == []
+    assert_ram_equal(core)
+
+
+def test_source_reconnects_while_destination_holds_its_old_socket() -> None:
+    core = PageCore(2, max_breaks=2)
+    to_postcopy_running(core)
+    core.run(["channel_break()", "postcopy_pause()", "postcopy_pause_incoming()",
+              "migrate_fd_connect()", "channel_break()", "postcopy_try_recover()",
+              "postcopy_pause()"])
+    assert core.dst.phase == D.POSTCOPY_RECOVER  # not yet noticed its socket is dead
+    core.run(["migrate_fd_connect()"])  # the next attempt connects meanwhile
+    old = core.net.incoming
+    assert old is not core.net.main and old.broken and core.net.main.healthy()
+    assert not core.can("postcopy_try_recover()")  # still busy with the old socket
+    core.run(["ram_dirty_bitmap_sync_all()"])  # RECV_BITMAP goes to the new socket only
+    assert not old.to_dst and not core.can("loadvm_handle_recv_bitmap()")
+    core.run(["postcopy_pause_incoming()", "postcopy_try_recover()"])
+    assert core.net.incoming is core.net.main
+    assert replay(core, RECOVERY[5:]) == []
+    finish(core)
+    assert core.completed() and core.check_invariants() == []
+    assert_ram_equal(core)
+
+
 def test_preempt_urgent_pages_and_preempt_break() -> None:
     core = PageCore(3, preempt=True)
     to_postcopy_running(core)

@@ -3,7 +3,8 @@ pagecore step names on the other; no protocol logic of its own).
 
 Each row: a model action name (a regular expression) -> the core steps it stands for.  Model
 actions with no row are stutters for the core (thread bookkeeping, semaphores, QMP replies).
-A step of the model that breaks the socket also breaks the core's channel.
+A step of the model that breaks the socket also breaks the core's channel (`connect_path_break`
+when the same step takes away the connection the destination had yet to accept).
 
 The model leaves two orders open that the core fixes: which dirty page the scan sends and
 which queued request is served.  `prepare` resolves them by pointing the core's scan position
@@ -115,14 +116,18 @@ def row_for(action: str) -> tuple[re.Match, Row] | None:
     return None
 
 
-def breaks(before: dict, after: dict) -> bool:
-    """The model step broke the socket: the core's main channel breaks with it."""
-    return before["sock"] == "UP" and after["sock"] == "BROKEN"
+def breaks(before: dict, after: dict) -> list[str]:
+    """The model step broke the socket: the core's main channel breaks with it (a break that
+    also takes away the connection the destination was yet to accept never reaches it)."""
+    if not (before["sock"] == "UP" and after["sock"] == "BROKEN"):
+        return []
+    unseen = before["conn_pending"] and not after["conn_pending"]
+    return ["connect_path_break()" if unseen else "channel_break()"]
 
 
 def core_plan(action: str, before: dict, after: dict, core: PageCore) -> list[str] | None:
     """The core steps for one model step, or None when the core cannot take this choice."""
-    steps = ["channel_break()"] if breaks(before, after) else []
+    steps = breaks(before, after)
     if steps and not core.can(steps[0]):
         return None
     found = row_for(action)
