@@ -166,7 +166,7 @@ command and for the empty slot `channels-bounded` keeps."""
 
 def source_actions(n: int) -> list[Action]:
     iterating = mig.eq(M.ITERATE)
-    none_queued = none_of(n, lambda i: queued[i])
+    none_due = none_of(n, lambda i: queued[i] & bmap[i])
     out = [
         act("guest writes page 0", SRC_GUEST,
             src_state.eq(MS.ACTIVE) & (guest_writes < GUEST_WRITES) & (src_ver[0] < MAX_VERSION),
@@ -181,26 +181,41 @@ def source_actions(n: int) -> list[Action]:
         out += [
             act(f"ram_save_host_page({p})", MIG,
                 iterating & src_state.isin(MS.ACTIVE, MS.POSTCOPY_ACTIVE) & bmap[p]
-                & none_of(p, lambda i: bmap[i]) & none_queued & room,
-                {"bmap": put(bmap, p, False, n), "m2d": _send_page(p)},
+                & none_of(p, lambda i: bmap[i]) & none_due & room,
+                {"bmap": put(bmap, p, False, n), "m2d": _send_page(p),
+                 "queued": each(n, lambda i: False)},
                 "migration/ram.c:ram_save_host_page",
                 "Background push (scan order: the first dirty page): clear the dirty bit, then"
-                " write the page to the stream."),
+                " write the page to the stream.  No queued request is due: get_queued_page"
+                " dropped every entry, all for pages already clean."),
             act(f"get_queued_page({p})", MIG,
-                iterating & src_state.eq(MS.POSTCOPY_ACTIVE) & queued[p] & (~bmap[p] | room),
+                iterating & src_state.eq(MS.POSTCOPY_ACTIVE) & queued[p] & bmap[p] & room,
                 {"queued": put(queued, p, False, n), "bmap": put(bmap, p, False, n),
-                 "m2d": ite(bmap[p], _send_page(p), m2d)},
+                 "m2d": _send_page(p)},
                 "migration/ram.c:get_queued_page",
-                "Requested pages first; unqueue_page skips a page that is already clean."),
+                "Requested pages first (unqueue_page skips entries for pages already clean;"
+                " the order among requests is left open)."),
             act(f"ram_save_queue_pages({p})", RP,
                 rp.eq(RpThread.RUNNING) & sock.eq(Sock.UP) & rp_req[p]
                 & src_state.eq(MS.POSTCOPY_ACTIVE),
-                {"rp_req": put(rp_req, p, False, n), "queued": put(queued, p, bmap[p], n)},
+                {"rp_req": put(rp_req, p, False, n),
+                 "queued": put(queued, p, bmap[p] | ~receivedmap[p], n)},
                 "migration/ram.c:ram_save_queue_pages",
-                "REQ_PAGES: append to src_page_requests (an entry for a clean page is"
-                " dropped at once: unqueue_page would skip it)."),
+                "REQ_PAGES: append to src_page_requests.  The entry for a page already sent"
+                " stays: if the copy is lost at a break, the bitmap reload makes the page"
+                " dirty again and the entry serves it.  (An entry for a page sent and"
+                " received is a no-op for good and is not kept.)"),
         ]
     return out
+
+
+def mark_received(p: int, n: int) -> dict[str, object]:
+    """Set p's receivedmap bit and drop its request (under page_request_mutex).  A source queue
+    entry for p that is clean is now a no-op for good (the page stays received, so clean), and
+    the model stops keeping it."""
+    return {"receivedmap": put(receivedmap, p, True, n),
+            "page_requested": put(page_requested, p, False, n),
+            "queued": put(queued, p, queued[p] & bmap[p], n)}
 
 
 def load_postcopy(p: int, v: int, n: int, mark: bool = False) -> Action:
@@ -208,8 +223,7 @@ def load_postcopy(p: int, v: int, n: int, mark: bool = False) -> Action:
     receivedmap set before the page is placed)."""
     effect: dict[str, object] = {"m2d": pop_main(), "tmp": put(tmp, p, v, n)}
     if mark:
-        effect |= {"receivedmap": put(receivedmap, p, True, n),
-                   "page_requested": put(page_requested, p, False, n)}
+        effect |= mark_received(p, n)
     return act(f"ram_load_postcopy({p}, v{v})", LISTEN,
                listen.eq(ListenThread.RUNNING) & from_src_file.eq(FileRef.CUR)
                & main_head(page_msg(p, v)) & postcopy_state.eq(PS.RUNNING)
@@ -222,8 +236,7 @@ def place_page(p: int, n: int, mark: bool = True) -> Action:
     """postcopy_place_page, then (mark=True) receivedmap and page_requested under the mutex."""
     effect: dict[str, object] = {"dst_ver": put(dst_ver, p, tmp[p], n), "tmp": put(tmp, p, -1, n)}
     if mark:
-        effect |= {"receivedmap": put(receivedmap, p, True, n),
-                   "page_requested": put(page_requested, p, False, n)}
+        effect |= mark_received(p, n)
     return act(f"postcopy_place_page({p})", LISTEN,
                listen.eq(ListenThread.RUNNING) & (tmp[p] >= 0),
                effect, "migration/postcopy-ram.c:postcopy_place_page",
@@ -283,7 +296,8 @@ def _hooks(n: int) -> list[tuple[str, dict[str, object] | None, Expr | None]]:
          {"dst_ver": each(n, lambda i: ite(discard[i], -1, dst_ver[i])),
           "receivedmap": each(n, lambda i: receivedmap[i] & ~discard[i]),
           "discard": each(n, lambda i: False)}, None),
-        # ram_dirty_bitmap_reload: bmap := NOT receivedmap
+        # ram_dirty_bitmap_reload: bmap := NOT receivedmap (src_page_requests is kept; the
+        # entries for received pages are now no-ops for good)
         ("source_return_path_thread: RECV_BITMAP",
          {"bmap": each(n, lambda i: ~receivedmap[i]),
           "queued": each(n, lambda i: queued[i] & ~receivedmap[i])}, None),

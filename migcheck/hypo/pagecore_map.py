@@ -50,10 +50,14 @@ def _scan_to(m: re.Match, core: PageCore) -> None:
 
 
 def _queue_first(m: re.Match, core: PageCore) -> None:
+    """Move every queued request for the page to the front (a request re-sent after a
+    recovery can sit beside the one queued before the break; the first is served, the
+    second skipped as clean)."""
     p = _p(m)
+    mine = [q for q in core.src.queue if q == p]
     rest = [q for q in core.src.queue if q != p]
     core.src.queue.clear()
-    core.src.queue.extend([p] + rest)
+    core.src.queue.extend(mine + rest)
 
 
 def _if(cond: Callable[[dict], bool], steps: list[str]) -> Steps:
@@ -63,8 +67,7 @@ def _if(cond: Callable[[dict], bool], steps: list[str]) -> Steps:
 ROWS: tuple[Row, ...] = (
     Row(r"guest writes page (\d)",
         lambda m, b, a, c: [f"guest_write({_p(m)})", "migration_bitmap_sync()"]),
-    # the core still holds queue entries for pages that went clean (the model drops them):
-    # the core skips them first, sending nothing
+    # the entries still queued are for pages already sent: get_queued_page skips them first
     Row(r"ram_save_host_page\((\d)\)",
         lambda m, b, a, c: ["get_queued_page()"] * len(c.src.queue) + ["ram_save_host_page()"],
         lambda m, b, c: c.src.bmap[_p(m)], _scan_to),
@@ -164,7 +167,9 @@ def abstract_mismatch(model_state: dict, core: PageCore, n: int, in_flight) -> l
             "src_version": (a.src_version, model_state["src_ver"][p]),
             "requested": (a.requested, model_state["page_requested"][p]),
             "req_in_flight": (a.req_in_flight, model_state["rp_req"][p]),
-            "queued": (a.queued and a.dirty, model_state["queued"][p]),
+            # the model keeps no queue entry for a page received and clean (a no-op for good)
+            "queued": (a.queued and not (a.received and not a.dirty),
+                       model_state["queued"][p]),
             "on_main": (a.on_main, in_flight(p)),
             "in_temp": (a.in_temp, model_state["tmp"][p] >= 0),
         }
