@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if result.ok:
         print("no failure found")
         return 0
-    print(f"VIOLATED {result.prop}: {result.message}")
+    print(f"VIOLATED {result.message}")  # the message starts with the property's name
     print(f"shrunk sequence ({len(result.sequence)} model actions):")
     for i, name in enumerate(result.sequence, 1):
         print(f"  {i:3d}  {name}")

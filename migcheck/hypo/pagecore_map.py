@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from pagecore import PageCore
 from pagecore.messages import PageMsg, ReqPages
@@ -111,6 +112,7 @@ ROWS: tuple[Row, ...] = (
 _COMPILED = tuple((re.compile(r.pattern + r"\Z"), r) for r in ROWS)
 
 
+@cache
 def row_for(action: str) -> tuple[re.Match, Row] | None:
     for rx, row in _COMPILED:
         m = rx.match(action)
