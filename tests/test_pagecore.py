@@ -52,6 +52,14 @@ def assert_ram_equal(core: PageCore) -> None:
         assert core.dst.ram[p] == core.src.ram[p], p
 
 
+def recover_and_complete(core: PageCore, steps: list[str]) -> None:
+    """Every recovery step is enabled in turn, the rest drains, and RAM ends equal."""
+    assert replay(core, steps) == []
+    finish(core)
+    assert core.completed() and core.check_invariants() == []
+    assert_ram_equal(core)
+
+
 def test_initial_enabled_steps_and_contents() -> None:
     core = PageCore(2)
     assert core.enabled_steps() == [
@@ -185,10 +193,7 @@ def test_break_after_destination_resumed_before_ack() -> None:
     core.run(["channel_break()"] + RECOVERY[:-1] + ["channel_break()"])
     assert (core.src.phase, core.dst.phase) == (S.POSTCOPY_RECOVER, D.POSTCOPY_ACTIVE)
     core.run(["postcopy_pause()", "postcopy_pause_incoming()"])
-    assert replay(core, RECOVERY[2:]) == []
-    finish(core)
-    assert core.completed() and core.check_invariants() == []
-    assert_ram_equal(core)
+    recover_and_complete(core, RECOVERY[2:])
 
 
 def test_recovery_connection_broken_before_accept_is_accepted_then_paused() -> None:
@@ -201,10 +206,7 @@ def test_recovery_connection_broken_before_accept_is_accepted_then_paused() -> N
     assert core.dst.phase == D.POSTCOPY_RECOVER and core.net.incoming is core.net.main
     assert core.can("postcopy_pause_incoming()") and core.can("postcopy_pause()")
     core.run(["postcopy_pause_incoming()", "postcopy_pause()"])
-    assert replay(core, RECOVERY[2:]) == []
-    finish(core)
-    assert core.completed() and core.check_invariants() == []
-    assert_ram_equal(core)
+    recover_and_complete(core, RECOVERY[2:])
 
 
 def test_connect_path_break_never_reaches_the_destination() -> None:
@@ -216,10 +218,8 @@ def test_connect_path_break_never_reaches_the_destination() -> None:
     core.run(["connect_path_break()"])
     assert not core.can("postcopy_try_recover()") and core.dst.phase == D.POSTCOPY_PAUSED
     core.run(["postcopy_pause()"])
-    assert replay(core, RECOVERY[2:]) == []
-    finish(core)
-    assert core.breaks == 2 and core.completed() and core.check_invariants() == []
-    assert_ram_equal(core)
+    recover_and_complete(core, RECOVERY[2:])
+    assert core.breaks == 2
 
 
 def test_source_reconnects_while_destination_holds_its_old_socket() -> None:
@@ -237,10 +237,7 @@ def test_source_reconnects_while_destination_holds_its_old_socket() -> None:
     assert not old.to_dst and not core.can("loadvm_handle_recv_bitmap()")
     core.run(["postcopy_pause_incoming()", "postcopy_try_recover()"])
     assert core.net.incoming is core.net.main
-    assert replay(core, RECOVERY[5:]) == []
-    finish(core)
-    assert core.completed() and core.check_invariants() == []
-    assert_ram_equal(core)
+    recover_and_complete(core, RECOVERY[5:])
 
 
 def test_preempt_urgent_pages_and_preempt_break() -> None:
