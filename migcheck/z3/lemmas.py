@@ -65,11 +65,12 @@ def _name(slot: Slot, code: int) -> str:
 def slot_rows(enc: Encoder, states: Iterable[tuple]) -> set[tuple]:
     """Explorer states (full tuples) as flat slot-value tuples of the encoder (bound variables
     dropped in abstract mode; duplicates merged)."""
-    keep = [enc.model.var_index[v.name] for v in enc.kept]
-    out = set()
-    for s in states:
-        out.add(tuple(_flatten([s[i] for i in keep])))
-    return out
+    return {slot_row(enc, s) for s in states}
+
+
+def slot_row(enc: Encoder, state: tuple) -> tuple:
+    """One explorer state as the encoder's flat slot-value tuple."""
+    return tuple(_flatten([state[enc.model.var_index[v.name]] for v in enc.kept]))
 
 
 def _flatten(values: list) -> list[int]:

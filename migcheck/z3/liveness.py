@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 import z3
 from migcheck.expr import Expr
 
@@ -27,17 +29,21 @@ class NoPathBound(Exception):
     """Paths inside the condition were not shown to be bounded (a cycle, or a limit hit)."""
 
 
-def longest_inside(graph, cond: Expr) -> int:
-    """Longest path (in steps) inside `cond` in the explored graph; NoPathBound on a cycle."""
-    import numpy as np
-
+def edges_inside(graph, cond: Expr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which explored states satisfy `cond` (one predicate call per state), and the sources
+    and targets of the explored edges that start and end inside it."""
     pred = graph.compiled.predicate(cond)
     inside = np.fromiter((bool(pred(s)) for s in graph.states), dtype=bool,
                          count=len(graph.states))
     src = np.frombuffer(graph.edge_src, dtype=np.int64)
     dst = np.frombuffer(graph.edge_dst, dtype=np.int64)
     keep = inside[src] & inside[dst]
-    src, dst = src[keep], dst[keep]
+    return inside, src[keep], dst[keep]
+
+
+def longest_inside(graph, cond: Expr) -> int:
+    """Longest path (in steps) inside `cond` in the explored graph; NoPathBound on a cycle."""
+    inside, src, dst = edges_inside(graph, cond)
     indeg = np.bincount(dst, minlength=len(inside))
     order = np.argsort(src, kind="stable")
     src, dst = src[order], dst[order]

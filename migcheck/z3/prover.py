@@ -231,7 +231,7 @@ def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
     states = [enc.state(f"w{i}") for i in range(len(path))]
     sol.add(enc.init(states[0]), enc.holds(prop.predicate, states[-1]))
     for i, (_, concrete_state) in enumerate(path):
-        row = next(iter(lemmas.slot_rows(enc, [concrete_state])))
+        row = lemmas.slot_row(enc, concrete_state)
         sol.add(*(lemmas._is(term, value, enc.bv)
                   for term, value in zip(enc.slot_terms(states[i]), row, strict=True)))
         if i:
@@ -263,19 +263,11 @@ def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
 
 def _samples_inside(enc: Encoder, graph: StateGraph, prop: LeavesEventually) -> set:
     """The explorer's state-changing steps inside the condition, as slot rows."""
-    pred = graph.compiled.predicate(prop.cond)
-    rows: dict[int, tuple] = {}
-
-    def row(n: int) -> tuple:
-        if n not in rows:
-            rows[n] = lemmas.slot_rows(enc, [graph.states[n]]).pop()
-        return rows[n]
-
-    out = set()
-    for s, d in zip(graph.edge_src, graph.edge_dst, strict=True):
-        if pred(graph.states[s]) and pred(graph.states[d]) and row(s) != row(d):
-            out.add((row(s), row(d)))
-    return out
+    _, src, dst = liveness.edges_inside(graph, prop.cond)
+    ends = set(src.tolist()) | set(dst.tolist())
+    rows = {n: lemmas.slot_row(enc, graph.states[n]) for n in ends}
+    return {(rows[s], rows[d]) for s, d in zip(src.tolist(), dst.tolist(), strict=True)
+            if rows[s] != rows[d]}
 
 
 def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: float,
