@@ -11,10 +11,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field, replace
 
-from migcheck.expr import TRUE, Expr, all_of, ite, lift
-from migcheck.spec import Action, Change, Model
-from model.dsl import act, first_error, post, shutdown
-from model.state import (
+from migcheck.model.dsl import act, first_error, post, shutdown
+from migcheck.model.state import (
     connecting,
     dst_state,
     from_src_file,
@@ -25,7 +23,10 @@ from model.state import (
     start_postcopy,
     to_dst_file,
 )
-from model.vocab import FileRef, MigrationStatus as MS, RpThread, SrcError
+from migcheck.model.vocab import FileRef, MigrationStatus as MS, RpThread, SrcError
+
+from migcheck.checker.expr import TRUE, Expr, all_of, ite, lift
+from migcheck.checker.spec import Action, Change, Model
 
 ADMIN = "admin"
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from migcheck.expr import any_of
-from migcheck.spec import Actor, ActorKind, Assumption, Model, Wait
-from model import admin, destination, network, source
-from model.pages import with_pages
-from model.state import (
+from migcheck.model import admin, destination, network, source
+from migcheck.model.pages import with_pages
+from migcheck.model.state import (
     connecting,
     dst_state,
     mig,
@@ -20,7 +18,7 @@ from model.state import (
     start_postcopy,
     variables,
 )
-from model.vocab import (
+from migcheck.model.vocab import (
     FINAL,
     FaultThread,
     ListenThread,
@@ -29,6 +27,9 @@ from model.vocab import (
     PostcopyState as PS,
     RpThread,
 )
+
+from migcheck.checker.expr import any_of
+from migcheck.checker.spec import Actor, ActorKind, Assumption, Model, Wait
 
 T, ENV, ADMIN = ActorKind.THREAD, ActorKind.ENV, ActorKind.ADMIN
 

@@ -7,10 +7,8 @@ channel error (postcopy_pause_incoming) and answers the recovery handshake.
 
 from __future__ import annotations
 
-from migcheck.expr import any_of, ite
-from migcheck.spec import Action
-from model.dsl import act, main_head, pop_main, post, send_rp, shutdown, take
-from model.state import (
+from migcheck.model.dsl import act, main_head, pop_main, post, send_rp, shutdown, take
+from migcheck.model.state import (
     conn_pending,
     d2m,
     dst_state,
@@ -24,7 +22,7 @@ from model.state import (
     sock,
     to_src_file,
 )
-from model.vocab import (
+from migcheck.model.vocab import (
     FaultThread,
     FileRef,
     ListenThread,
@@ -35,6 +33,9 @@ from model.vocab import (
     RpMsg,
     Sock,
 )
+
+from migcheck.checker.expr import any_of, ite
+from migcheck.checker.spec import Action
 
 MAIN = "dst:main"
 LISTEN = "dst:listen"

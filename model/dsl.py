@@ -5,10 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-from migcheck import fifo
-from migcheck.expr import Expr, all_of, ite, lift, min_
-from migcheck.spec import Action
-from model.state import (
+from migcheck.model.state import (
     D2M_SIZE,
     M2D_SIZE,
     SEM_MAX,
@@ -19,7 +16,11 @@ from model.state import (
     to_dst_file,
     to_src_file,
 )
-from model.vocab import FileRef, MigCmd, RpMsg, Sock, SrcError
+from migcheck.model.vocab import FileRef, MigCmd, RpMsg, Sock, SrcError
+
+from migcheck.checker import fifo
+from migcheck.checker.expr import Expr, all_of, ite, lift, min_
+from migcheck.checker.spec import Action
 
 Effect = Mapping[str, object]
 

@@ -8,10 +8,11 @@ connection and keeps listening.
 
 from __future__ import annotations
 
-from migcheck.spec import Action
-from model.dsl import act, shutdown
-from model.state import conn_pending, failures, sock
-from model.vocab import Sock
+from migcheck.model.dsl import act, shutdown
+from migcheck.model.state import conn_pending, failures, sock
+from migcheck.model.vocab import Sock
+
+from migcheck.checker.spec import Action
 
 NET = "net"
 

@@ -30,22 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from migcheck.expr import Const, Expr, Index, Tuple, Var, all_of, any_of, ite, lift
-from migcheck.spec import (
-    Action,
-    Actor,
-    ActorKind,
-    BoolDomain,
-    Change,
-    DropAssignment,
-    IntDomain,
-    Model,
-    ReplaceAction,
-    StateVar,
-    TupleDomain,
-)
-from model.dsl import act, main_head, pop_main, send_main
-from model.state import (
+from migcheck.model.dsl import act, main_head, pop_main, send_main
+from migcheck.model.state import (
     M2D_SIZE,
     dst_state,
     fault,
@@ -60,7 +46,7 @@ from model.state import (
     src_state,
     to_src_file,
 )
-from model.vocab import (
+from migcheck.model.vocab import (
     FaultThread,
     FileRef,
     ListenThread,
@@ -71,6 +57,21 @@ from model.vocab import (
     PostcopyState as PS,
     RpThread,
     Sock,
+)
+
+from migcheck.checker.expr import Const, Expr, Index, Tuple, Var, all_of, any_of, ite, lift
+from migcheck.checker.spec import (
+    Action,
+    Actor,
+    ActorKind,
+    BoolDomain,
+    Change,
+    DropAssignment,
+    IntDomain,
+    Model,
+    ReplaceAction,
+    StateVar,
+    TupleDomain,
 )
 
 MAX_PAGES = 4
@@ -363,7 +364,7 @@ def with_pages(model: Model, n: int) -> Model:
 def fault_changes(fault_name: str, n: int) -> tuple[Change, ...]:
     """The Changes that inject one page fault into a model with n pages."""
     if n == 0:
-        from migcheck.spec import ModelError
+        from migcheck.checker.spec import ModelError
 
         raise ModelError(f"fault {fault_name!r} needs pages (--pages 1 or more)")
     if fault_name == "no-bitmap-rebuild":

@@ -9,9 +9,44 @@ by `with_preempt`, so the model without preempt stays exactly as written.
 
 from __future__ import annotations
 
-from migcheck import fifo
-from migcheck.expr import ite, min_
-from migcheck.spec import (
+from migcheck.model import destination, source
+from migcheck.model.destination import postcopy_pause_incoming
+from migcheck.model.dsl import act, first_error, lift, post, send_main, shutdown, take
+from migcheck.model.source import resume_failed
+from migcheck.model.state import (
+    D2M_SIZE,
+    SEM_MAX,
+    conn_pending,
+    d2m,
+    dst_state,
+    from_src_file,
+    listening,
+    mig,
+    postcopy_bmap_sync_requested,
+    postcopy_state,
+    rp,
+    sock,
+    src_state,
+    start_postcopy,
+    to_src_file,
+)
+from migcheck.model.vocab import (
+    FastLoadThread as F,
+    FileRef,
+    ListenThread as L,
+    MigCmd,
+    MigrationStatus as MS,
+    MigThread as M,
+    PostcopyState as PS,
+    RpMsg,
+    RpThread,
+    Sock,
+    SrcError,
+)
+
+from migcheck.checker import fifo
+from migcheck.checker.expr import ite, min_
+from migcheck.checker.spec import (
     Action,
     Actor,
     ActorKind,
@@ -30,40 +65,6 @@ from migcheck.spec import (
     StateVar,
     Var,
     Wait,
-)
-from model import destination, source
-from model.destination import postcopy_pause_incoming
-from model.dsl import act, first_error, lift, post, send_main, shutdown, take
-from model.source import resume_failed
-from model.state import (
-    D2M_SIZE,
-    SEM_MAX,
-    conn_pending,
-    d2m,
-    dst_state,
-    from_src_file,
-    listening,
-    mig,
-    postcopy_bmap_sync_requested,
-    postcopy_state,
-    rp,
-    sock,
-    src_state,
-    start_postcopy,
-    to_src_file,
-)
-from model.vocab import (
-    FastLoadThread as F,
-    FileRef,
-    ListenThread as L,
-    MigCmd,
-    MigrationStatus as MS,
-    MigThread as M,
-    PostcopyState as PS,
-    RpMsg,
-    RpThread,
-    Sock,
-    SrcError,
 )
 
 FAST = "dst:fast-load"

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from migcheck.expr import lift
-from migcheck.spec import Change, Model, ReplaceAction
-from model.admin import POSTCOPY, RUNNING, Command, ReplaceCommand, commands
-from model.state import (
+from migcheck.model.admin import POSTCOPY, RUNNING, Command, ReplaceCommand, commands
+from migcheck.model.state import (
     connecting,
     dst_state,
     listening,
@@ -37,7 +35,10 @@ from model.state import (
     postcopy_pause_sem,
     src_state,
 )
-from model.vocab import MigrationStatus as MS, MigThread as M
+from migcheck.model.vocab import MigrationStatus as MS, MigThread as M
+
+from migcheck.checker.expr import lift
+from migcheck.checker.spec import Change, Model, ReplaceAction
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,7 @@ thread reads MIG_RP_MSG_* and kicks `rp_sem`.
 
 from __future__ import annotations
 
-from migcheck.expr import ite
-from migcheck.spec import Action
-from model.dsl import (
+from migcheck.model.dsl import (
     act,
     first_error,
     new_connection,
@@ -21,7 +19,7 @@ from model.dsl import (
     stream_error,
     take,
 )
-from model.state import (
+from migcheck.model.state import (
     connecting,
     from_src_file,
     listening,
@@ -39,7 +37,7 @@ from model.state import (
     to_dst_file,
     to_src_file,
 )
-from model.vocab import (
+from migcheck.model.vocab import (
     FileRef,
     MigCmd,
     MigrationStatus as MS,
@@ -49,6 +47,9 @@ from model.vocab import (
     Sock,
     SrcError,
 )
+
+from migcheck.checker.expr import ite
+from migcheck.checker.spec import Action
 
 MAIN = "src:main"
 MIG = "src:migration"

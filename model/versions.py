@@ -9,23 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from migcheck.expr import lift
-from migcheck.spec import (
-    AddActions,
-    Change,
-    DropAssignment,
-    DropAssumption,
-    Model,
-    ModelError,
-    RemoveAction,
-    ReplaceAction,
-)
-from model import build, pages
-from model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migrate_pause_82
-from model.destination import LISTEN, read_fails
-from model.dsl import act, send_main, shutdown, take
-from model.qemu_10 import changes as _qemu_10
-from model.state import (
+from migcheck.model import build, pages
+from migcheck.model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migrate_pause_82
+from migcheck.model.destination import LISTEN, read_fails
+from migcheck.model.dsl import act, send_main, shutdown, take
+from migcheck.model.qemu_10 import changes as _qemu_10
+from migcheck.model.state import (
     dst_state,
     from_src_file,
     listen,
@@ -35,13 +24,25 @@ from model.state import (
     src_state,
     to_dst_file,
 )
-from model.vocab import (
+from migcheck.model.vocab import (
     FileRef,
     ListenThread,
     MigCmd,
     MigrationStatus as MS,
     MigThread as M,
     PostcopyState as PS,
+)
+
+from migcheck.checker.expr import lift
+from migcheck.checker.spec import (
+    AddActions,
+    Change,
+    DropAssignment,
+    DropAssumption,
+    Model,
+    ModelError,
+    RemoveAction,
+    ReplaceAction,
 )
 
 

@@ -6,12 +6,13 @@ order `migcheck properties` prints and `migcheck check` checks them in.
 
 from __future__ import annotations
 
-from migcheck.props import Property
-from properties.liveness import LIVENESS
-from properties.pages import PAGE_NAMES, PAGES
-from properties.preempt import PREEMPT
-from properties.safety import SAFETY
-from properties.witnesses import WITNESSES
+from migcheck.properties.liveness import LIVENESS
+from migcheck.properties.pages import PAGE_NAMES, PAGES
+from migcheck.properties.preempt import PREEMPT
+from migcheck.properties.safety import SAFETY
+from migcheck.properties.witnesses import WITNESSES
+
+from migcheck.checker.props import Property
 
 ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES, *PAGES, *PREEMPT)
 BY_NAME: dict[str, Property] = {p.name: p for p in ALL}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from migcheck.expr import any_of
-from migcheck.props import Escapable, LeavesEventually, NoDeadlock, WaitsHavePosters
-from model.state import dst_state, mig, src_state
-from model.vocab import FINAL, MigrationStatus as MS, MigThread
+from migcheck.model.state import dst_state, mig, src_state
+from migcheck.model.vocab import FINAL, MigrationStatus as MS, MigThread
+
+from migcheck.checker.expr import any_of
+from migcheck.checker.props import Escapable, LeavesEventually, NoDeadlock, WaitsHavePosters
 
 RECOVER_EXITS = LeavesEventually(
     "recover-exits",

@@ -10,17 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from migcheck.expr import Expr, all_of, any_of
-from migcheck.props import (
-    Context,
-    Invariant,
-    LeavesEventually,
-    Outcome,
-    Property,
-    Sometimes,
-    Verdict,
-)
-from model.pages import (
+from migcheck.model.pages import (
     bmap,
     dst_ver,
     in_m2d,
@@ -31,8 +21,19 @@ from model.pages import (
     src_ver,
     tmp,
 )
-from model.state import dst_state, recovered, sock, src_state, to_dst_file
-from model.vocab import FileRef, MigrationStatus as MS, Sock
+from migcheck.model.state import dst_state, recovered, sock, src_state, to_dst_file
+from migcheck.model.vocab import FileRef, MigrationStatus as MS, Sock
+
+from migcheck.checker.expr import Expr, all_of, any_of
+from migcheck.checker.props import (
+    Context,
+    Invariant,
+    LeavesEventually,
+    Outcome,
+    Property,
+    Sometimes,
+    Verdict,
+)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from migcheck.expr import Var
-from migcheck.props import Invariant
+from migcheck.checker.expr import Var
+from migcheck.checker.props import Invariant
 
 CHANNEL_IDENTITY = Invariant(
     "channel-identity",

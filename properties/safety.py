@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from migcheck.expr import Var, all_of, any_of
-from migcheck.props import Invariant, StepInvariant, next_
-from model.state import D2M_SIZE, M2D_SIZE, d2m, dst_state, m2d, rp_threads, src_state
-from model.vocab import MigCmd, MigrationStatus as MS, RpMsg
+from migcheck.model.state import D2M_SIZE, M2D_SIZE, d2m, dst_state, m2d, rp_threads, src_state
+from migcheck.model.vocab import MigCmd, MigrationStatus as MS, RpMsg
+
+from migcheck.checker.expr import Var, all_of, any_of
+from migcheck.checker.props import Invariant, StepInvariant, next_
 
 ONE_RP_THREAD = Invariant(
     "one-return-path-thread",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from migcheck.props import Sometimes
-from model.state import dst_state, recovered, src_state
-from model.vocab import MigrationStatus as MS
+from migcheck.model.state import dst_state, recovered, src_state
+from migcheck.model.vocab import MigrationStatus as MS
+
+from migcheck.checker.props import Sometimes
 
 REACHES_RECOVER = Sometimes(
     "reaches-recover",

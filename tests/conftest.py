@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 
 import pytest
+from migcheck.model.versions import build_model
 
-from migcheck.compile import CompiledModel
-from migcheck.explore import explore
-from migcheck.props import Context
-from migcheck.simulate import Simulator
-from model.versions import build_model
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import explore
+from migcheck.checker.props import Context
+from migcheck.checker.simulate import Simulator
 
 
 @functools.cache

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from migcheck import trace as tracefile
+from migcheck.checker import trace as tracefile
 from migcheck.cli import main
 
 

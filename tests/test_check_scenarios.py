@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scenarios import BOTH_PAUSED, BROKEN_RECOVERY, INTO_POSTCOPY, RECOVERY_COMPLETES
 
-from migcheck.simulate import NotEnabled
+from migcheck.checker.simulate import NotEnabled
 
 
 def test_postcopy_switch_reaches_running_on_both_sides(sim82):

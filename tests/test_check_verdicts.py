@@ -7,9 +7,9 @@ from collections import deque
 import pytest
 from conftest import compiled, context
 
-import properties
-from migcheck.props import Verdict, check_all
-from migcheck.simulate import Simulator
+from migcheck import properties
+from migcheck.checker.props import Verdict, check_all
+from migcheck.checker.simulate import Simulator
 
 
 @pytest.mark.parametrize("failures", [1, 2])

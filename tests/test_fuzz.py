@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import properties
+from migcheck.model.versions import build_model
+
+from migcheck import properties
 from migcheck.hypo import pagecore_map as cmap
 from migcheck.hypo.machine import fuzz, machine_for, replay
-from model.versions import build_model
 
 
 def test_correct_model_refines_and_holds() -> None:

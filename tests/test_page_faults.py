@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from migcheck.model.versions import build_model
 
-import properties
-from migcheck.compile import CompiledModel
-from migcheck.explore import explore
-from migcheck.props import Context, Verdict, check_all
-from model.versions import build_model
+from migcheck import properties
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import explore
+from migcheck.checker.props import Context, Verdict, check_all
 
 CASES = [
     ("no-bitmap-rebuild", "pages-consistent"),

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pagecore import (
+from migcheck.pagecore import (
     PageCore,
     StepNotEnabled,
     destination as D,
@@ -16,7 +16,7 @@ from pagecore import (
     replay,
     source as S,
 )
-from pagecore.messages import DiscardMsg, PageMsg, ReqPages, ResumeAck
+from migcheck.pagecore.messages import DiscardMsg, PageMsg, ReqPages, ResumeAck
 
 # Steps a "let everything drain" driver must not take on its own.
 _NO_AUTO = {"guest_write", "channel_break", "preempt_channel_break", "postcopy_request_page"}

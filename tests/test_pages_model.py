@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 
 import pytest
+from migcheck.model.versions import build_model
 
-import properties
+from migcheck import properties
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import explore
+from migcheck.checker.props import Context, Verdict, check_all
 from migcheck.cli import main
-from migcheck.compile import CompiledModel
-from migcheck.explore import explore
-from migcheck.props import Context, Verdict, check_all
-from model.versions import build_model
 
 
 @functools.cache

@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 
 import pytest
+from migcheck.model.preempt import with_preempt
+from migcheck.model.versions import build_model
 from scenarios import INTO_POSTCOPY
 
-from migcheck.compile import CompiledModel
-from migcheck.simulate import Simulator
-from migcheck.spec import ModelError
-from model.preempt import with_preempt
-from model.versions import build_model
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.simulate import Simulator
+from migcheck.checker.spec import ModelError
 
 QEMU_THREADS = {"src:main", "src:migration", "src:return-path", "dst:main", "dst:listen",
                 "dst:fault", "dst:fast-load"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 
-from migcheck.compile import CompiledModel
-from migcheck.explore import explore
-from migcheck.expr import TRUE, Var
-from migcheck.props import (
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import explore
+from migcheck.checker.expr import TRUE, Var
+from migcheck.checker.props import (
     Context,
     Escapable,
     Invariant,
@@ -19,7 +19,7 @@ from migcheck.props import (
     WaitsHavePosters,
     next_,
 )
-from migcheck.spec import (
+from migcheck.checker.spec import (
     Action,
     Actor,
     ActorKind,

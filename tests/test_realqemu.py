@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from realqemu import binaries, scenarios
-from realqemu.record import record, record_main
-from realqemu.steps import (
+from migcheck.realqemu import binaries, scenarios
+from migcheck.realqemu.record import record, record_main
+from migcheck.realqemu.steps import (
     Break,
     Cmd,
     Heal,
@@ -29,7 +29,7 @@ from realqemu.steps import (
     cmd,
     validate,
 )
-from realqemu.trace import TraceWriter, migration_statuses, read_trace, replies_to
+from migcheck.realqemu.trace import TraceWriter, migration_statuses, read_trace, replies_to
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / "scripts" / "install-qemu.sh"

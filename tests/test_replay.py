@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from migcheck.checker.trace import load
 from migcheck.cli import main
-from migcheck.replay import replay, scenario
-from migcheck.trace import load
-from realqemu import binaries
-from realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
+from migcheck.realqemu import binaries
+from migcheck.realqemu.replay import replay, scenario
+from migcheck.realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
 
 
 @pytest.fixture(scope="module")
 def cex(tmp_path_factory) -> Path:
     """The qemu-7.2 recover-exits counterexample, as `migcheck check` saves it (no pages:
     replay drives QMP only)."""
-    import properties
-    from migcheck.runner import run_check
+    from migcheck import properties
+    from migcheck.checker.runner import run_check
     from migcheck.validate import build
 
     out = tmp_path_factory.mktemp("traces")

@@ -12,7 +12,7 @@ import pytest
 from migcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT / "migcheck" / "views" / "assets" / "sarif-schema-2.1.0.json"
+SCHEMA = ROOT / "migcheck" / "checker" / "views" / "assets" / "sarif-schema-2.1.0.json"
 
 
 def run_check(tmp: Path, model: str, *extra: str) -> tuple[int, Path, Path, Path]:

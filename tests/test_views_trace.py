@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from migcheck.checker.trace import from_json, load, save, to_json
 from migcheck.cli import main
-from migcheck.trace import from_json, load, save, to_json
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LANES = ("admin", "src", "net", "dst", "main", "migration", "return-path", "listen", "fault")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import context
+from migcheck.model.versions import VERSIONS
 
-import properties
-from migcheck.props import Verdict, check_all
-from migcheck.z3.prover import PROVED, SKIPPED, VIOLATED, WITNESSED, run_prove
-from model.versions import VERSIONS
+from migcheck import properties
+from migcheck.checker.props import Verdict, check_all
+from migcheck.checker.z3.prover import PROVED, SKIPPED, VIOLATED, WITNESSED, run_prove
 
 # every version that exists without pages (the page-fault versions need --pages >= 1 and are
 # covered by tests/test_page_faults.py)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import properties
+from migcheck.model.versions import build_model
+
+from migcheck import properties
+from migcheck.checker.runner import run_check
+from migcheck.checker.z3.prover import run_prove
 from migcheck.cli import main
-from migcheck.runner import run_check
-from migcheck.z3.prover import run_prove
-from model.versions import build_model
 
 
 def test_qemu72_recover_exits_counterexample_matches_explorer():

@@ -8,13 +8,13 @@ import functools
 import pytest
 import z3
 from conftest import context
+from migcheck.model.versions import build_model
 
-import properties
-from migcheck.z3 import induction, lemmas, ranking
-from migcheck.z3.encode import Encoder
-from migcheck.z3.prover import _samples_inside, goal_of, run_prove
-from migcheck.z3.reach import Reach
-from model.versions import build_model
+from migcheck import properties
+from migcheck.checker.z3 import induction, lemmas, ranking
+from migcheck.checker.z3.encode import Encoder
+from migcheck.checker.z3.prover import _samples_inside, goal_of, run_prove
+from migcheck.checker.z3.reach import Reach
 
 RECOVER_EXITS = properties.BY_NAME["recover-exits"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from migcheck.checker.runner import run_check
+from migcheck.checker.views import junit, report_json, sarif, text
 from migcheck.commands.common import failures_arg, load_model, load_properties, pages_arg
-from migcheck.runner import run_check
-from migcheck.views import junit, report_json, sarif, text
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
 DEFAULT_MODEL = "qemu-8.2"

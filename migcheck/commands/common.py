@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from migcheck.checker.props import Property
+from migcheck.checker.spec import Model, ModelError
 from migcheck.cli import UsageError
-from migcheck.props import Property
-from migcheck.spec import Model, ModelError
 
 MAX_FAILURES = 8
 
@@ -35,8 +35,8 @@ def pages_arg(text: str) -> int:
 
 
 def load_model(name: str, failures: int, pages: int = 0, preempt: bool = False) -> Model:
-    from model.preempt import with_preempt
-    from model.versions import VERSIONS, build_model
+    from migcheck.model.preempt import with_preempt
+    from migcheck.model.versions import VERSIONS, build_model
 
     if name not in VERSIONS:
         raise UsageError(f"unknown model {name!r} (known: {', '.join(VERSIONS)})")
@@ -48,7 +48,7 @@ def load_model(name: str, failures: int, pages: int = 0, preempt: bool = False) 
 
 
 def load_properties(names: list[str] | None, pages: int | None = None) -> list[Property]:
-    import properties
+    from migcheck import properties
 
     unknown = [n for n in names or () if n not in properties.BY_NAME]
     if unknown:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import explore
+from migcheck.checker.trace import TraceFileError, load
+from migcheck.checker.views import stategraph
 from migcheck.cli import UsageError
 from migcheck.commands.check import DEFAULT_FAILURES, DEFAULT_MODEL
 from migcheck.commands.common import failures_arg, load_model
-from migcheck.compile import CompiledModel
-from migcheck.explore import explore
-from migcheck.trace import TraceFileError, load
-from migcheck.views import stategraph
 
 HELP = "draw the reachable state graph over (src_state, dst_state) as DOT and SVG"
 

@@ -15,7 +15,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.versions import VERSIONS
+    from migcheck.model.versions import VERSIONS
 
     table = Table()
     table.add_column("model")

@@ -15,7 +15,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import properties
+    from migcheck import properties
 
     table = Table(show_lines=True)
     for col in ("property", "kind", "statement", "rests on"):

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from migcheck.checker.runner import trace_path
+from migcheck.checker.trace import save
+from migcheck.checker.views import text
 from migcheck.cli import UsageError
 from migcheck.commands.common import failures_arg, load_model, load_properties, pages_arg
-from migcheck.runner import trace_path
-from migcheck.trace import save
-from migcheck.views import text
 
 HELP = ("prove the properties with z3 for any number of failures (counterexamples by BMC at"
         " --failures)")
@@ -55,7 +55,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from migcheck.z3.prover import run_prove
+    from migcheck.checker.z3.prover import run_prove
 
     if args.failures == 0:  # the abstraction keeps the guard `failures < K`: K=0 allows none
         raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")

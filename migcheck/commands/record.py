@@ -12,7 +12,7 @@ HELP = "record a real-QEMU postcopy scenario (normal, recover, broken) as a JSON
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    from realqemu import SCENARIOS, VERSIONS
+    from migcheck.realqemu import SCENARIOS, VERSIONS
 
     p.add_argument("scenario", help=f"one of: {', '.join(SCENARIOS)}")
     p.add_argument("--qemu", required=True, help=f"QEMU version: {', '.join(VERSIONS)}")
@@ -20,6 +20,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from realqemu import record_main
+    from migcheck.realqemu import record_main
 
     return record_main([args.scenario, "--qemu", args.qemu, "--out", args.out])

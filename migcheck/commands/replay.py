@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from migcheck.checker.trace import TraceFileError, load
 from migcheck.cli import UsageError
-from migcheck.replay import REPLAY_DIR, ReplayError, replay
-from migcheck.trace import TraceFileError, load
+from migcheck.realqemu.replay import REPLAY_DIR, ReplayError, replay
 
 HELP = "run a model counterexample (ITF JSON) on real QEMU and say whether it reproduces"
 

@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from migcheck.checker.trace import Trace, TraceFileError, load
+from migcheck.checker.views import html
 from migcheck.cli import UsageError
-from migcheck.trace import Trace, TraceFileError, load
-from migcheck.views import html
 
 HELP = "write an HTML report (verdicts, sequence diagrams, step viewer) of the last checks"
 

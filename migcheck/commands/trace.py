@@ -8,9 +8,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from migcheck.checker.trace import TraceFileError, load
+from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
-from migcheck.trace import TraceFileError, load
-from migcheck.views import lanes
 
 HELP = "show a saved counterexample (ITF JSON) as lanes, one row per step"
 MIN_WIDTH = 60

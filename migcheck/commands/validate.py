@@ -16,13 +16,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from migcheck.checker.spec import ModelError
+from migcheck.checker.trace import save
+from migcheck.checker.views.text import print_step
 from migcheck.cli import UsageError
 from migcheck.commands.common import failures_arg
-from migcheck.spec import ModelError
-from migcheck.trace import save
 from migcheck.validate import TraceError, model_for, validate_file
 from migcheck.validate.search import Match
-from migcheck.views.text import print_step
 
 HELP = "check a real-QEMU trace (realqemu JSON lines) against a model version"
 
@@ -38,7 +38,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _versions() -> list[str]:
-    from model.versions import VERSIONS
+    from migcheck.model.versions import VERSIONS
 
     return list(VERSIONS)
 

@@ -38,12 +38,12 @@ from hypothesis.stateful import (
     rule,
 )
 
-from migcheck.compile import CompiledModel
-from migcheck.expr import Expr
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.expr import Expr
+from migcheck.checker.props import Invariant, plain
+from migcheck.checker.spec import Action, Model
 from migcheck.hypo import pagecore_map as cmap
-from migcheck.props import Invariant, plain
-from migcheck.spec import Action, Model
-from pagecore import PageCore
+from migcheck.pagecore import PageCore
 
 
 class Violation(AssertionError):
@@ -116,7 +116,7 @@ def _draw_weighted(data, weights: list[tuple[str, int]]) -> str:
 
 def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedStateMachine]:
     """The state machine class for one model (and the matching injected core faults)."""
-    from model.pages import in_m2d
+    from migcheck.model.pages import in_m2d
 
     compiled = CompiledModel(model)
     n = int(model.params["pages"])

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from pagecore import PageCore
-from pagecore.messages import PageMsg, ReqPages
+from migcheck.pagecore import PageCore
+from migcheck.pagecore.messages import PageMsg, ReqPages
 
 Steps = Callable[[re.Match, dict, dict, PageCore], list[str]]
 Ready = Callable[[re.Match, dict, PageCore], bool]

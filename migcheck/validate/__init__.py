@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from migcheck.spec import Model
+from migcheck.checker.spec import Model
 from migcheck.validate.observe import Observations, TraceError, observations
 from migcheck.validate.search import Match, model_commands, validate
 
@@ -33,7 +33,7 @@ def default_failures(obs: Observations, cap: int = 8) -> int:
 
 def build(name: str, failures: int) -> Model:
     """The model version, without page variables (real traces carry no page information)."""
-    from model.versions import build_model
+    from migcheck.model.versions import build_model
 
     if "pages" in inspect.signature(build_model).parameters:
         return build_model(name, failures, pages=0)  # type: ignore[call-arg]
@@ -42,7 +42,7 @@ def build(name: str, failures: int) -> Model:
 
 def model_for(version: str | None) -> str | None:
     """The model version named after a recorded QEMU version ("7.2" -> "qemu-7.2")."""
-    from model.versions import VERSIONS
+    from migcheck.model.versions import VERSIONS
 
     name = f"qemu-{version}" if version else None
     return name if name in VERSIONS else None

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from migcheck.compile import CompiledModel, State
-from migcheck.props import _with_state_events, plain
-from migcheck.spec import ActorKind, Model
-from migcheck.trace import Step, Trace
+from migcheck.checker.compile import CompiledModel, State
+from migcheck.checker.props import _with_state_events, plain
+from migcheck.checker.spec import ActorKind, Model
+from migcheck.checker.trace import Step, Trace
 from migcheck.validate.observe import (
     QUIET,
     SIDES,

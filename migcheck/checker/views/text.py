@@ -1,0 +1,93 @@
+"""Terminal output of a check: the summary table and numbered counterexample steps."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from migcheck.checker.props import Verdict
+from migcheck.checker.runner import CheckReport
+from migcheck.checker.trace import Trace
+
+STYLE = {
+    Verdict.HOLDS: "bold green",
+    Verdict.WITNESSED: "green",
+    Verdict.VIOLATED: "bold red",
+    Verdict.NOT_WITNESSED: "bold red",
+    Verdict.UNKNOWN: "yellow",
+    Verdict.NOT_APPLICABLE: "dim",
+}
+
+
+def show_value(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value if v not in ("EMPTY",)) + "]"
+    return str(value)
+
+
+def summary(report: CheckReport, console: Console) -> None:
+    model, g = report.model, report.graph
+    console.print(f"[bold]model[/] {model.name}: {model.doc}")
+    console.print(f"[bold]bound[/] {'; '.join(model.bounds)}")
+    console.print(f"[bold]coverage[/] {report.coverage}")
+    for a in model.assumptions:
+        console.print(f"[bold]assumes[/] {a.name}: {a.doc}", highlight=False)
+    table = Table(show_lines=False)
+    for col, just in (("property", "left"), ("kind", "left"), ("verdict", "left"),
+                      ("states", "right"), ("transitions", "right"), ("depth", "right"),
+                      ("decided in", "right"), ("detail", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in report.results:
+        table.add_row(r.property.name, r.property.kind,
+                      Text(r.verdict.value, style=STYLE[r.verdict]),
+                      f"{len(g.states):,}", f"{g.transitions:,}", str(g.max_depth),
+                      f"{r.seconds:.2f}s", r.detail)
+    console.print(table)
+    rate = len(g.states) / g.seconds if g.seconds else 0.0
+    console.print(f"explored {len(g.states):,} states, {g.transitions:,} transitions in"
+                  f" {g.seconds:.2f}s ({rate:,.0f} states/s); total {report.seconds:.2f}s")
+
+
+def print_step(console: Console, trace: Trace, i: int, notes: tuple[str, ...] = ()) -> None:
+    """Step i: number, actor, action (and QMP reply), QEMU function, changed variables,
+    MIGRATION events, then any `notes` (rich markup) a caller adds."""
+    step = trace.steps[i]
+    if step.action is None:
+        console.print(f"  {i:>3}  [dim]initial state[/]" if i == 0 else
+                      f"  {i:>3}  [dim](nothing happens)[/]")
+        return
+    verdict = ""
+    if step.command:
+        verdict = f"  [red]REFUSED: {step.reply}[/]" if step.refused else "  [green]ok[/]"
+    console.print(f"  {i:>3}  [cyan]{step.actor:<16}[/] [bold]{step.action}[/]{verdict}",
+                  highlight=False)
+    console.print(f"       [dim]{step.qemu}[/]", highlight=False)
+    before = trace.steps[i - 1].state
+    lines = [f"{k}: {show_value(before[k])} -> {show_value(step.state[k])}"
+             for k in trace.changed(i)]
+    lines += [f"event MIGRATION {side}: {status}" for side, status in step.events]
+    for line in (*lines, *notes):
+        console.print(f"         {line}", highlight=False)
+
+
+def counterexample(trace: Trace, console: Console, path: str | None = None) -> None:
+    """Numbered steps: actor, action, QEMU function, then the variables that changed."""
+    head = f"[bold red]{trace.property}[/] on {trace.model}: {trace.summary}"
+    console.print(head)
+    if path:
+        console.print(f"  saved as {path}")
+    if trace.loop_start is None:
+        console.print(f"  {trace.length} steps ({trace.kind})")
+    else:
+        repeated = trace.length - trace.loop_start
+        console.print(f"  {trace.prefix_length} steps to the state that repeats forever"
+                      f" ({trace.kind}), then {repeated} repeated step(s)")
+    for i in range(len(trace.steps)):
+        if trace.loop_start is not None and i == trace.loop_start + 1:
+            console.print("  [bold yellow]-- from here on, repeated forever --[/]")
+        print_step(console, trace, i)
+    last = len(trace.steps) - 1 if trace.loop_start is None else trace.loop_start
+    blocked = [(a, on) for k, a, on in trace.blocked if k == last]
+    for actor, on in blocked:
+        console.print(f"  [yellow]blocked:[/] {actor} waits on {on}", highlight=False)

@@ -1,0 +1,301 @@
+"""One `prove` run: every property through the z3 engine, as plain data for the views.
+
+Unbounded: the model's bound variables (role "bound", the failures counter) are abstracted
+(see encode.py), so "proved" covers every bound.  Counterexamples come from BMC on the model
+at the given bound, so they are real runs, in the explorer's trace format.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import z3
+
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.explore import StateGraph, explore
+from migcheck.checker.props import (
+    Context,
+    Invariant,
+    LeavesEventually,
+    NoDeadlock,
+    Property,
+    Sometimes,
+    StepInvariant,
+    _refusals,
+)
+from migcheck.checker.spec import Model
+from migcheck.checker.trace import Trace
+from migcheck.checker.z3 import bmc, induction, lemmas, liveness, ranking
+from migcheck.checker.z3.encode import Encoder
+from migcheck.checker.z3.reach import Reach
+
+PROVED, VIOLATED, UNKNOWN, WITNESSED, SKIPPED = (
+    "proved", "violated", "unknown", "witnessed", "skipped")
+
+
+@dataclass
+class ZResult:
+    property: Property
+    status: str
+    method: str = ""
+    detail: str = ""
+    trace: Trace | None = None
+    why: list[str] = field(default_factory=list)  # lemmas / ranking that make the proof
+    seconds: float = 0.0
+
+
+@dataclass
+class ProveReport:
+    model: Model
+    unbounded: bool
+    results: list[ZResult]
+    lemmas: int
+    learned: int
+    seconds: float
+    invariant_seconds: float  # learning the shared invariant (not in any one result's time)
+
+    @property
+    def exit_code(self) -> int:
+        statuses = {r.status for r in self.results}
+        if VIOLATED in statuses:
+            return 1
+        return 3 if UNKNOWN in statuses else 0
+
+
+def concrete(prop: Property, model: Model) -> Property | None:
+    """Page properties are built for the model's number of pages (None: no pages)."""
+    build = getattr(prop, "concrete", None)
+    if build is None:
+        return prop
+    pages = int(model.params.get("pages", 0))
+    return build(pages) if pages else None
+
+
+def _stuck(cond):
+    def bad(enc: Encoder, s, t=None) -> z3.BoolRef:
+        h = enc.havoc("stuck") if enc.bound else {}
+        return z3.And(enc.havoc_ok(h), enc.holds(cond, s, h), z3.Not(enc.fair_moves(s, h)))
+    return bad
+
+
+def _deadlock(model: Model):
+    def bad(enc: Encoder, s, t=None) -> z3.BoolRef:
+        h = enc.havoc("dead") if enc.bound else {}
+        return z3.And(enc.havoc_ok(h), z3.Not(enc.holds(model.valid_end, s, h)),
+                      z3.Not(enc.fair_moves(s, h)))
+    return bad
+
+
+def _bad_step(pred):
+    def bad(enc: Encoder, s, t) -> z3.BoolRef:
+        return z3.And(z3.Not(enc.same(s, t)), z3.Not(enc.holds(pred, s, after=t)))
+    return bad
+
+
+def goal_of(prop: Property, model: Model) -> induction.Goal | None:
+    if isinstance(prop, Invariant):
+        return induction.Goal(prop.name, predicate=prop.predicate)
+    if isinstance(prop, StepInvariant):
+        return induction.Goal(prop.name, bad=_bad_step(prop.predicate))
+    if isinstance(prop, NoDeadlock):
+        return induction.Goal(prop.name, bad=_deadlock(model))
+    if isinstance(prop, LeavesEventually):
+        return induction.Goal(prop.name, bad=_stuck(prop.cond))
+    return None
+
+
+def bmc_bad(prop: Property, model: Model):
+    """The bad condition on the last state (or step) of a BMC path, and the trace kind."""
+    if isinstance(prop, Invariant):
+        return (lambda enc, ss: z3.Not(enc.holds(prop.predicate, ss[-1]))), "invariant"
+    if isinstance(prop, StepInvariant):
+        step = _bad_step(prop.predicate)
+        return (lambda enc, ss: step(enc, ss[-2], ss[-1]) if len(ss) > 1
+                else z3.BoolVal(False)), "transition"
+    if isinstance(prop, NoDeadlock):
+        return (lambda enc, ss: _deadlock(model)(enc, ss[-1])), "deadlock"
+    if isinstance(prop, LeavesEventually):
+        return (lambda enc, ss: _stuck(prop.cond)(enc, ss[-1])), "stuck"
+    if isinstance(prop, Sometimes):
+        return (lambda enc, ss: enc.holds(prop.predicate, ss[-1])), "witness"
+    raise TypeError(prop)
+
+
+SUMMARY = {
+    "stuck": "stays here forever: no QEMU thread can move, and the admin's commands are"
+             " refused or not issued",
+    "deadlock": "no QEMU thread can move, and this is not a valid end state",
+    "witness": "a witness",
+}
+
+
+def make_trace(model: Model, compiled: CompiledModel, prop: Property, kind: str,
+               path: bmc.Path) -> Trace:
+    """A BMC path in the explorer's trace form (refused commands loop at a stuck state)."""
+    graph = StateGraph(compiled)
+    graph.states = [state for _, state in path]
+    ctx = Context(compiled, graph)
+    entries = [(action, i) for i, (action, _) in enumerate(path)]
+    loop = _refusals(ctx, len(path) - 1) if kind in ("stuck", "deadlock") else None
+    summary = SUMMARY.get(kind, f"{prop.name} fails in the last state" if kind == "invariant"
+                          else f"{prop.name} fails on the last step")
+    return replace(ctx.trace(prop, kind, entries, loop, summary), engine="z3")
+
+
+def run_prove(model: Model, properties: list[Property], depth: int = 40,
+              timeout_s: float = 300.0, unbounded: bool = True,
+              liveness_by: str = "ranking") -> ProveReport:
+    """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
+    bound) or "path-bound" (only that; benchmarks/prove.py compares the two)."""
+    started = time.perf_counter()
+    compiled = CompiledModel(model)
+    graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
+    enc = Encoder(model, abstract=unbounded)
+    rows = lemmas.slot_rows(enc, graph.states)
+    reach = Reach(rows)
+    props = [(p, concrete(p, model)) for p in properties]
+    goals = [g for _, c in props if c is not None and (g := goal_of(c, model)) is not None]
+    proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
+                            seeds=lemmas.candidates(enc, rows))
+    conc = Encoder(model, abstract=False)
+    results = []
+    for original, prop in props:
+        t0 = time.perf_counter()
+        if prop is None:
+            results.append(ZResult(original, SKIPPED, detail="no pages in the model"))
+            continue
+        goal = proof.results.get(prop.name)
+        if goal is None and not isinstance(prop, Sometimes):
+            results.append(ZResult(prop, SKIPPED, detail=f"{prop.kind}: a branching-time"
+                                   " property; decided by `migcheck check` only"))
+            continue
+        if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
+            if liveness_by == "path-bound":
+                results.append(_path_bound(enc, graph, prop, t0, "not tried"))
+            else:
+                results.append(_liveness(proof, enc, graph, prop, t0))
+            continue
+        if isinstance(prop, Sometimes):
+            results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
+            continue
+        if goal is not None and goal.status == PROVED:
+            results.append(ZResult(prop, PROVED, _method(unbounded, "inductive invariant"),
+                                   f"{len(goal.core)} lemmas used", None,
+                                   proof.show(goal.core), time.perf_counter() - t0))
+            continue
+        bad, kind = bmc_bad(prop, model)
+        found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
+        if found.path is not None:
+            status = WITNESSED if kind == "witness" else VIOLATED
+            trace = make_trace(model, compiled, prop, kind, found.path)
+            results.append(ZResult(prop, status, f"BMC at {_bound(model)}",
+                                   f"{kind} at depth {found.depth}", trace, [],
+                                   time.perf_counter() - t0))
+        else:
+            why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
+            if goal is not None and goal.status == VIOLATED:
+                why = "a reachable state violates it, but " + why
+            results.append(ZResult(prop, UNKNOWN, "BMC", why, None, [],
+                                   time.perf_counter() - t0))
+    return ProveReport(model, unbounded, results, len(proof.lemmas), proof.learned,
+                       time.perf_counter() - started, proof.seconds)
+
+
+def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
+             prop: Sometimes, t0: float, depth: int, timeout_s: float) -> ZResult:
+    """A witness: the explorer's shortest path, confirmed step by step as a run of the z3
+    encoding (BMC from scratch when the explorer found none)."""
+    pred = compiled.predicate(prop.predicate)
+    hit = next((i for i, s in enumerate(graph.states) if pred(s)), None)
+    if hit is not None:
+        path = [(a, graph.states[n]) for a, n in graph.path_to(hit)]
+        if _is_run(conc, path, prop):
+            trace = make_trace(model, compiled, prop, "witness", path)
+            return ZResult(prop, WITNESSED, "explorer path, checked by z3",
+                           f"witness at depth {len(path) - 1}", trace, [],
+                           time.perf_counter() - t0)
+    bad, kind = bmc_bad(prop, model)
+    found = bmc.search(conc, bad, depth, None, timeout_s)
+    if found.path is None:
+        return ZResult(prop, UNKNOWN, "BMC", f"no witness within depth {depth}", None, [],
+                       time.perf_counter() - t0)
+    trace = make_trace(model, compiled, prop, kind, found.path)
+    return ZResult(prop, WITNESSED, f"BMC at {_bound(model)}", f"witness at depth {found.depth}",
+                   trace, [], time.perf_counter() - t0)
+
+
+def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
+    """z3 agrees that the concrete path starts initially, follows the transition relation
+    and ends in a state satisfying the witness predicate."""
+    sol = z3.SolverFor("QF_BV") if enc.bv else z3.Solver()
+    states = [enc.state(f"w{i}") for i in range(len(path))]
+    sol.add(enc.init(states[0]), enc.holds(prop.predicate, states[-1]))
+    for i, (_, concrete_state) in enumerate(path):
+        row = lemmas.slot_row(enc, concrete_state)
+        sol.add(*(lemmas._is(term, value, enc.bv)
+                  for term, value in zip(enc.slot_terms(states[i]), row, strict=True)))
+        if i:
+            sol.add(enc.step(states[i - 1], states[i], f"w{i}").relation)
+    return sol.check() == z3.sat
+
+
+def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
+              prop: LeavesEventually, t0: float) -> ZResult:
+    """The termination half of a liveness proof (the progress half was proved as a goal):
+    a lexicographic ranking function checked by z3, else a z3 bound on the paths that stay
+    inside the condition."""
+    st = proof.strengthener
+    inside = z3.And(enc.holds(prop.cond, st.s), enc.holds(prop.cond, st.t),
+                    z3.Not(enc.same(st.s, st.t)))
+    try:
+        found = ranking.prove(st, inside, _samples_inside(enc, graph, prop))
+    except (ranking.NoRanking, induction.ProofTimeout) as exc:
+        return _path_bound(enc, graph, prop, t0, str(exc))
+    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+           "every state-changing step inside lowers ("
+           + ", ".join(f"r{k}" for k in range(1, len(found.components) + 1))
+           + ") lexicographically, from any state of the invariant:",
+           *("  " + line for line in found.show(enc.slots))]
+    return ZResult(prop, PROVED, _method(enc.abstract, "ranking function + progress"),
+                   f"{len(found.components)}-component lexicographic ranking"
+                   f" ({found.rounds} z3 round(s))", None, why, time.perf_counter() - t0)
+
+
+def _samples_inside(enc: Encoder, graph: StateGraph, prop: LeavesEventually) -> set:
+    """The explorer's state-changing steps inside the condition, as slot rows."""
+    _, src, dst = liveness.edges_inside(graph, prop.cond)
+    ends = set(src.tolist()) | set(dst.tolist())
+    rows = {n: lemmas.slot_row(enc, graph.states[n]) for n in ends}
+    return {(rows[s], rows[d]) for s, d in zip(src.tolist(), dst.tolist(), strict=True)
+            if rows[s] != rows[d]}
+
+
+def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: float,
+                no_ranking: str) -> ZResult:
+    try:
+        start = liveness.longest_inside(graph, prop.cond)
+        # a small invariant made for this goal alone keeps the unrolled query light
+        rows = lemmas.slot_rows(enc, graph.states)
+        own = induction.prove(enc, Reach(rows), [goal_of(prop, graph.compiled.model)],
+                              seeds=lemmas.candidates(enc, rows))
+        bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
+    except (liveness.NoPathBound, induction.ProofTimeout) as exc:
+        return ZResult(prop, UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}", None, [],
+                       time.perf_counter() - t0)
+    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+           f"no path of {bound.length} state-changing steps stays inside the condition from"
+           " any state of the invariant",
+           f"(the explorer's longest such path has {bound.explored} steps;"
+           f" no ranking: {no_ranking})"]
+    return ZResult(prop, PROVED, _method(enc.abstract, "path bound + progress"),
+                   f"paths inside are shorter than {bound.length} steps", None, why,
+                   time.perf_counter() - t0)
+
+
+def _method(unbounded: bool, how: str) -> str:
+    return f"unbounded, {how}" if unbounded else f"bounded K, {how}"
+
+
+def _bound(model: Model) -> str:
+    return ", ".join(f"{k}={v}" for k, v in model.params.items()) or "the model's bound"
