@@ -9,12 +9,12 @@ from __future__ import annotations
 import sys
 import time
 
-from migcheck.model.versions import build_model
 from rich.console import Console
 from rich.table import Table
 
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
+from migcheck.model.versions import build_model
 
 ROWS = [("qemu-8.2", k) for k in (1, 2, 3)] + [("qemu-7.2", 2)]
 PAGE_ROWS = [(n, k) for n in (1, 2, 3, 4) for k in (1, 2)]  # growth with --pages N

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from migcheck.model.versions import build_model
 from rich.console import Console
 from rich.table import Table
 
 from migcheck import properties
 from migcheck.checker.z3.prover import run_prove
+from migcheck.model.versions import build_model
 
 
 def main() -> int:

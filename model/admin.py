@@ -11,6 +11,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field, replace
 
+from migcheck.checker.edit import AddActions, Change, Edit, call_site
+from migcheck.checker.expr import TRUE, Expr, all_of, ite, lift
+from migcheck.checker.spec import Action, Call
 from migcheck.model.dsl import act, first_error, post, shutdown
 from migcheck.model.state import (
     connecting,
@@ -25,9 +28,6 @@ from migcheck.model.state import (
 )
 from migcheck.model.vocab import FileRef, MigrationStatus as MS, RpThread, SrcError
 
-from migcheck.checker.expr import TRUE, Expr, all_of, ite, lift
-from migcheck.checker.spec import Action, Change, Model
-
 ADMIN = "admin"
 
 POSTCOPY = (MS.POSTCOPY_ACTIVE, MS.POSTCOPY_PAUSED, MS.POSTCOPY_RECOVER)
@@ -39,7 +39,7 @@ class Command:
     """One QMP command on one side: when it is issued, when QEMU accepts it, what it does."""
 
     name: str  # action name prefix, e.g. "src: migrate-pause"
-    qmp: str
+    call: Call
     policy: Expr
     accepts: Expr
     effect: dict
@@ -51,13 +51,18 @@ class Command:
 
     def actions(self) -> list[Action]:
         out = [act(self.name, ADMIN, all_of(self.policy, self.accepts), self.effect, self.qemu,
-                   self.doc, command=self.qmp, events=self.events, source=self.source)]
+                   self.doc, call=self.call, events=self.events, source=self.source)]
         if self.refusal is not None:
-            out.append(act(f"{self.name} (refused)", ADMIN,
+            out.append(act(refused(self.name), ADMIN,
                            all_of(self.policy, ~self.accepts), {}, self.qemu,
-                           "Refused: nothing changes.", command=self.qmp, reply=self.refusal,
+                           "Refused: nothing changes.", call=self.call, reply=self.refusal,
                            source=self.source))
         return out
+
+
+def refused(name: str) -> str:
+    """The action name of a command's refusal."""
+    return f"{name} (refused)"
 
 
 def _constructed_at() -> tuple[str, int]:
@@ -66,24 +71,39 @@ def _constructed_at() -> tuple[str, int]:
     return (frame.f_code.co_filename, frame.f_lineno)
 
 
-@dataclass(frozen=True)
-class ReplaceCommand(Change):
-    """A version difference: a command's precondition, effect or refusal text changed."""
-
-    command: Command
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        names = {self.command.name, f"{self.command.name} (refused)"}
-        kept = tuple(a for a in model.actions if a.name not in names)
-        if len(kept) == len(model.actions):
-            raise KeyError(self.command.name)
-        return replace(model, actions=kept + tuple(self.command.actions()))
+def edit_command(name: str, why: str, *, accepts: object = None, policy: object = None,
+                 assign: dict | None = None, drop: tuple[str, ...] = (),
+                 refusal: str | None = None, doc: str | None = None, cites: str | None = None,
+                 base: Command | None = None, commit: str = "") -> list[Change]:
+    """A version difference in one command: its precondition (`accepts`, given with the
+    `base` command whose policy it keeps), what it does, or its refusal text."""
+    site = call_site(1)
+    accepted: dict = {"assign": assign or {}, "drop": drop}
+    rejected: dict = {}
+    if accepts is not None or policy is not None:
+        assert base is not None, "a new precondition needs the base command"
+        pol = base.policy if policy is None else policy
+        acc = base.accepts if accepts is None else accepts
+        accepted["guard"] = all_of(pol, acc)
+        rejected["guard"] = all_of(pol, ~lift(acc))
+    accepted["fields"] = {"doc": doc} if doc is not None else {}
+    rejected["fields"] = {"reply": refusal} if refusal is not None else {}
+    if cites is not None:
+        accepted["fields"]["cites"] = rejected["fields"]["cites"] = cites
+    out: list[Change] = [Edit(name, why=why, commit=commit, site=site, **accepted)]
+    if base is not None and base.refusal is None and refusal is not None:
+        new = replace(base, accepts=lift(accepts) if accepts is not None else base.accepts,
+                      policy=lift(policy) if policy is not None else base.policy,
+                      refusal=refusal, qemu=cites or base.qemu)
+        out.append(AddActions((new.actions()[1],), why=why, commit=commit, site=site))
+    elif "guard" in rejected or rejected["fields"]:
+        out.append(Edit(refused(name), why=why, commit=commit, site=site, **rejected))
+    return out
 
 
 def src_migrate_pause_82() -> Command:
     return Command(
-        "src: migrate-pause", "migrate-pause",
+        "src: migrate-pause", Call("src", "migrate-pause"),
         policy=src_state.isin(*POSTCOPY),
         accepts=src_state.isin(MS.POSTCOPY_ACTIVE, MS.POSTCOPY_RECOVER),
         effect={"src_error": first_error(SrcError.PAUSED_BY_USER),
@@ -97,7 +117,7 @@ def src_migrate_pause_82() -> Command:
 
 def dst_migrate_pause_82() -> Command:
     return Command(
-        "dst: migrate-pause", "migrate-pause",
+        "dst: migrate-pause", Call("dst", "migrate-pause"),
         policy=dst_state.isin(*POSTCOPY),
         accepts=dst_state.isin(MS.POSTCOPY_ACTIVE, MS.POSTCOPY_RECOVER),
         effect=shutdown(from_src_file.eq(FileRef.CUR)),
@@ -109,38 +129,38 @@ def dst_migrate_pause_82() -> Command:
 
 def commands() -> list[Command]:
     return [
-        Command("dst: migrate-incoming", "migrate-incoming",
+        Command("dst: migrate-incoming", Call("dst", "migrate-incoming"),
                 policy=TRUE, accepts=dst_state.eq(MS.NONE),
                 effect={"dst_state": MS.SETUP, "listening": True}, refusal=None,
                 qemu="migration/migration.c:qemu_start_incoming_migration",
                 doc="NONE->SETUP, listen for the main channel."),
-        Command("src: migrate", "migrate",
+        Command("src: migrate", Call("src", "migrate"),
                 policy=TRUE, accepts=src_state.eq(MS.NONE),
                 effect={"src_state": MS.SETUP, "connecting": True}, refusal=None,
                 qemu="migration/migration.c:qmp_migrate",
                 doc="migrate_init: NONE->SETUP, start connecting."),
-        Command("src: migrate-start-postcopy", "migrate-start-postcopy",
+        Command("src: migrate-start-postcopy", Call("src", "migrate-start-postcopy"),
                 policy=~start_postcopy & src_state.isin(MS.SETUP, MS.ACTIVE),
                 accepts=src_state.ne(MS.NONE), effect={"start_postcopy": True}, refusal=None,
                 qemu="migration/migration.c:qmp_migrate_start_postcopy",
                 doc="Ask the migration thread to switch to postcopy."),
         src_migrate_pause_82(),
         dst_migrate_pause_82(),
-        Command("dst: migrate-recover", "migrate-recover",
+        Command("dst: migrate-recover", Call("dst", "migrate-recover"),
                 policy=dst_state.isin(*POSTCOPY) & ~listening,
                 accepts=dst_state.eq(MS.POSTCOPY_PAUSED),
                 effect={"listening": True},
                 refusal="Migrate recover can only be run when postcopy is paused.",
                 qemu="migration/migration.c:qmp_migrate_recover",
                 doc="Open a new listener for the recovery channel."),
-        Command("src: migrate resume=true", "migrate",
+        Command("src: migrate resume=true", Call("src", "migrate", (("resume", True),)),
                 policy=src_state.isin(*POSTCOPY) & ~connecting,
                 accepts=src_state.eq(MS.POSTCOPY_PAUSED),
                 effect={"connecting": True},
                 refusal="Cannot resume if there is no paused migration",
                 qemu="migration/migration.c:migrate_prepare",
                 doc="Connect a new main channel for the recovery."),
-        Command("src: migrate_cancel", "migrate_cancel",
+        Command("src: migrate_cancel", Call("src", "migrate_cancel"),
                 policy=TRUE, accepts=src_state.isin(*RUNNING),
                 effect={**shutdown(rp.eq(RpThread.RUNNING) | to_dst_file.eq(FileRef.CUR)),
                         "src_state": ite(src_state.isin(*RUNNING), MS.CANCELLING, src_state)},
@@ -154,4 +174,9 @@ def actions() -> list[Action]:
     return [a for c in commands() for a in c.actions()]
 
 
-__all__ = ["Command", "ReplaceCommand", "actions", "commands", "lift"]
+__all__ = ["Command", "actions", "commands", "edit_command", "refused"]
+
+
+def command(name: str) -> Command:
+    """The 8.2 command behind an action name prefix (versions edit it)."""
+    return next(c for c in commands() if c.name == name)

@@ -1,9 +1,21 @@
-"""Assemble the QEMU 8.2 model: actors, actions, blocking points, assumptions, end states."""
+"""The QEMU 8.2 protocol as the first layer: actors, actions, blocking points, assumptions,
+end states, and the annotations properties read."""
 
 from __future__ import annotations
 
-from migcheck.model import admin, destination, network, source
-from migcheck.model.pages import with_pages
+from migcheck.checker.edit import (
+    AddActions,
+    AddActors,
+    AddAssumption,
+    AddValidEnd,
+    AddVariables,
+    AddWaits,
+    Layer,
+    SetMeta,
+)
+from migcheck.checker.expr import FALSE, any_of
+from migcheck.checker.spec import Actor, ActorKind, Assumption, Model, Wait
+from migcheck.model import admin, destination, meta, network, source, tables
 from migcheck.model.state import (
     connecting,
     dst_state,
@@ -28,18 +40,17 @@ from migcheck.model.vocab import (
     RpThread,
 )
 
-from migcheck.checker.expr import any_of
-from migcheck.checker.spec import Actor, ActorKind, Assumption, Model, Wait
-
 T, ENV, ADMIN = ActorKind.THREAD, ActorKind.ENV, ActorKind.ADMIN
 
 ACTORS = (
     Actor(source.MAIN, T, "src", "source main loop (QMP handlers, connect callbacks, BHs)"),
-    Actor(source.MIG, T, "src", "source migration thread", "live_migration"),
-    Actor(source.RP, T, "src", "source return-path thread", "return path"),
+    Actor(source.MIG, T, "src", "source migration thread", "live_migration", pc="mig"),
+    Actor(source.RP, T, "src", "source return-path thread", "return path", pc="rp"),
     Actor(destination.MAIN, T, "dst", "destination main loop and incoming coroutine"),
-    Actor(destination.LISTEN, T, "dst", "destination listen thread", "postcopy/listen"),
-    Actor(destination.FAULT, T, "dst", "destination fault thread", "fault-default"),
+    Actor(destination.LISTEN, T, "dst", "destination listen thread", "postcopy/listen",
+          pc="listen"),
+    Actor(destination.FAULT, T, "dst", "destination fault thread", "fault-default",
+          pc="fault"),
     Actor(network.NET, ENV, "net", "the network (never obliged to fail)"),
     Actor(admin.ADMIN, ADMIN, "admin", "the operator's QMP commands (never obliged to act)"),
 )
@@ -93,25 +104,26 @@ VALID_END = any_of(
 over on the source, or both sides wait for the admin."""
 
 
-def qemu_82(failures: int = 2, pages: int = 0) -> Model:
-    """The 8.2 model; pages > 0 composes N guest pages in (model/pages.py), pages=0 is the
-    protocol alone, state for state."""
-    model = Model(
-        name="qemu-8.2",
-        doc="QEMU 8.2: after f8c543e808 (network may fail during recovery) and 0e99bb8f54.",
-        variables=variables(failures),
-        actors=ACTORS,
-        actions=(*source.actions(), *destination.actions(), *network.actions(failures),
-                 *admin.actions()),
-        waits=WAITS,
-        assumptions=(CANCEL_ONLY_IN_PRECOPY, NO_FAILURE_IN_SWITCHOVER),
-        valid_end=VALID_END,
-        params={"failures": failures},
-        bounds=(f"at most {failures} channel failures (--failures)",
-                "semaphore counts saturate at 2",
-                "one RAMBlock; pages abstracted away"),
-    )
-    if pages:
-        model = with_pages(model, pages)
-    model.check_well_formed()
-    return model
+EMPTY = Model(name="", doc="", variables=(), actors=(), actions=(), valid_end=FALSE)
+
+
+def protocol(failures: int) -> Layer:
+    """QEMU 8.2, the base every version and overlay is written against."""
+    why = "QEMU 8.2 (the reference's reading of migration.c, savevm.c, postcopy-ram.c)"
+    return Layer("qemu-8.2", (
+        AddVariables(variables(failures), why=why),
+        AddActors(ACTORS, why=why),
+        AddActions((*source.actions(), *destination.actions(), *network.actions(failures),
+                    *admin.actions()), why=why),
+        AddWaits(WAITS, why=why),
+        AddAssumption(CANCEL_ONLY_IN_PRECOPY, why=why),
+        AddAssumption(NO_FAILURE_IN_SWITCHOVER, why=why),
+        AddValidEnd(VALID_END, why=why),
+        SetMeta(meta.TRANSITIONS, value=tables.TRANSITIONS, why="reference 1.3 and 1.4"),
+        SetMeta(meta.IN_FLIGHT, value=(), why="no pages yet"),
+    ))
+
+
+def bounds(failures: int) -> tuple[str, ...]:
+    return (f"at most {failures} channel failures (--failures)",
+            "semaphore counts saturate at 2", "one RAMBlock")

@@ -7,6 +7,8 @@ channel error (postcopy_pause_incoming) and answers the recovery handshake.
 
 from __future__ import annotations
 
+from migcheck.checker.expr import any_of, ite
+from migcheck.checker.spec import Action
 from migcheck.model.dsl import act, main_head, pop_main, post, send_rp, shutdown, take
 from migcheck.model.state import (
     conn_pending,
@@ -33,9 +35,6 @@ from migcheck.model.vocab import (
     RpMsg,
     Sock,
 )
-
-from migcheck.checker.expr import any_of, ite
-from migcheck.checker.spec import Action
 
 MAIN = "dst:main"
 LISTEN = "dst:listen"

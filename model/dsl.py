@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
+from migcheck.checker import fifo
+from migcheck.checker.edit import expr
+from migcheck.checker.expr import Expr, all_of, ite, lift, min_
+from migcheck.checker.spec import Action
 from migcheck.model.state import (
     D2M_SIZE,
     M2D_SIZE,
@@ -18,10 +22,6 @@ from migcheck.model.state import (
 )
 from migcheck.model.vocab import FileRef, MigCmd, RpMsg, Sock, SrcError
 
-from migcheck.checker import fifo
-from migcheck.checker.expr import Expr, all_of, ite, lift, min_
-from migcheck.checker.spec import Action
-
 Effect = Mapping[str, object]
 
 
@@ -34,13 +34,15 @@ def act(
     doc: str = "",
     **fields: object,
 ) -> Action:
-    """An action, remembering the model file and line that wrote it (for SARIF and docs)."""
+    """An action citing the QEMU function `qemu` ("file.c:function"), remembering the model
+    file and line that wrote it (for SARIF and `migcheck models --show`)."""
     where = fields.pop("source", None)
     if where is None:
         frame = sys._getframe(1)
         where = (frame.f_code.co_filename, frame.f_lineno)
-    pairs = tuple((k, lift(v)) for k, v in effect.items())
-    return Action(name, actor, lift(guard), pairs, qemu, doc, source=where, **fields)  # type: ignore[arg-type]
+    pairs = tuple((k, expr(v, f"{name}: {k}")) for k, v in effect.items())
+    return Action(name, actor, expr(guard, f"{name}: guard"), pairs, qemu, doc,
+                  source=where, **fields)  # type: ignore[arg-type]
 
 
 def post(sem: Expr) -> Expr:

@@ -8,11 +8,10 @@ connection and keeps listening.
 
 from __future__ import annotations
 
+from migcheck.checker.spec import Action
 from migcheck.model.dsl import act, shutdown
 from migcheck.model.state import conn_pending, failures, sock
 from migcheck.model.vocab import Sock
-
-from migcheck.checker.spec import Action
 
 NET = "net"
 

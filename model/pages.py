@@ -28,8 +28,41 @@ Per-page steps are instantiated N times with constant indices, so every engine r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
+from migcheck.checker.edit import (
+    AddActions,
+    AddActors,
+    AddMembers,
+    AddVariables,
+    Change,
+    Coupling,
+    Edit,
+    Layer,
+    SetMeta,
+)
+from migcheck.checker.expr import (
+    Const,
+    Expr,
+    Index,
+    Symbol,
+    Tuple,
+    Var,
+    all_of,
+    any_of,
+    ite,
+    lift,
+)
+from migcheck.checker.spec import (
+    Action,
+    Actor,
+    ActorKind,
+    BoolDomain,
+    IntDomain,
+    ModelError,
+    StateVar,
+    TupleDomain,
+)
+from migcheck.model import meta
 from migcheck.model.dsl import act, main_head, pop_main, send_main
 from migcheck.model.state import (
     M2D_SIZE,
@@ -59,22 +92,6 @@ from migcheck.model.vocab import (
     Sock,
 )
 
-from migcheck.checker.expr import Const, Expr, Index, Tuple, Var, all_of, any_of, ite, lift
-from migcheck.checker.spec import (
-    Action,
-    Actor,
-    ActorKind,
-    BoolDomain,
-    Change,
-    DropAssignment,
-    IntDomain,
-    Model,
-    ReplaceAction,
-    StateVar,
-    TupleDomain,
-)
-
-MAX_PAGES = 4
 MAX_VERSION = 1  # each page is written at most once by the guest
 GUEST_WRITES = 1  # guest writes during precopy, in total
 
@@ -95,13 +112,15 @@ discard, dst_ver, receivedmap = Var("discard"), Var("dst_ver"), Var("receivedmap
 tmp, page_requested = Var("tmp"), Var("page_requested")
 rp_req, queued = Var("rp_req"), Var("queued")
 
-PAGE_VARS = ("bmap", "src_ver", "guest_writes", "discard", "dst_ver", "receivedmap", "tmp",
-             "page_requested", "rp_req", "queued")
+def page_msg(p: int, v: int) -> Symbol:
+    """The main-channel message carrying page p at version v (RAM_SAVE_FLAG_PAGE with the
+    content of the source's v-th write: the version is what lets the checker see a stale
+    copy).  The pages layer adds these members to MigCmd, as many as it needs."""
+    return Symbol("MigCmd", f"PAGE{p}_V{v}", f"page {p} v{v}")
 
 
-def page_msg(p: int, v: int) -> MigCmd:
-    """The main-channel message carrying page p at version v."""
-    return MigCmd[f"PAGE{p}_V{v}"]
+def page_msgs(n: int) -> tuple[Symbol, ...]:
+    return tuple(page_msg(p, v) for p in range(n) for v in range(MAX_VERSION + 1))
 
 
 def in_m2d(p: int) -> Expr:
@@ -219,12 +238,9 @@ def mark_received(p: int, n: int) -> dict[str, object]:
             "queued": put(queued, p, queued[p] & bmap[p], n)}
 
 
-def load_postcopy(p: int, v: int, n: int, mark: bool = False) -> Action:
-    """ram_load_postcopy: read page p into the temp page (mark=True is the injected fault:
-    receivedmap set before the page is placed)."""
+def load_postcopy(p: int, v: int, n: int) -> Action:
+    """ram_load_postcopy: read page p into the temp page."""
     effect: dict[str, object] = {"m2d": pop_main(), "tmp": put(tmp, p, v, n)}
-    if mark:
-        effect |= mark_received(p, n)
     return act(f"ram_load_postcopy({p}, v{v})", LISTEN,
                listen.eq(ListenThread.RUNNING) & from_src_file.eq(FileRef.CUR)
                & main_head(page_msg(p, v)) & postcopy_state.eq(PS.RUNNING)
@@ -233,11 +249,10 @@ def load_postcopy(p: int, v: int, n: int, mark: bool = False) -> Action:
                "Read the page into the channel's temp page.")
 
 
-def place_page(p: int, n: int, mark: bool = True) -> Action:
-    """postcopy_place_page, then (mark=True) receivedmap and page_requested under the mutex."""
-    effect: dict[str, object] = {"dst_ver": put(dst_ver, p, tmp[p], n), "tmp": put(tmp, p, -1, n)}
-    if mark:
-        effect |= mark_received(p, n)
+def place_page(p: int, n: int) -> Action:
+    """postcopy_place_page, then receivedmap and page_requested under the mutex."""
+    effect: dict[str, object] = {"dst_ver": put(dst_ver, p, tmp[p], n),
+                                 "tmp": put(tmp, p, -1, n), **mark_received(p, n)}
     return act(f"postcopy_place_page({p})", LISTEN,
                listen.eq(ListenThread.RUNNING) & (tmp[p] >= 0),
                effect, "migration/postcopy-ram.c:postcopy_place_page",
@@ -274,88 +289,78 @@ def destination_actions(n: int) -> list[Action]:
 # ---------------------------------------------------------------- hooks into existing steps
 
 
-def _extend(model: Model, name: str, effect: dict[str, object] | None = None,
-            guard: Expr | None = None) -> Model:
-    a = model.action(name)
-    fields: dict[str, object] = {}
-    if effect:
-        fields["effect"] = a.effect + tuple((k, lift(v)) for k, v in effect.items())
-    if guard is not None:
-        fields["guard"] = all_of(a.guard, guard)
-    actions = tuple(replace(x, **fields) if x.name == name else x for x in model.actions)
-    return replace(model, actions=actions)
-
-
-def _hooks(n: int) -> list[tuple[str, dict[str, object] | None, Expr | None]]:
+def _hooks(n: int) -> list[Change]:
+    """The page effects of existing protocol steps."""
     recovering = dst_state.eq(MS.POSTCOPY_RECOVER)
     rp_ok = recovering & to_src_file.eq(FileRef.CUR) & sock.eq(Sock.UP)
     return [
-        # ram_postcopy_send_discard_bitmap: the pages dirty at the final sync
-        ("postcopy_start", {"discard": bmap}, None),
-        # the package's DISCARD (ram_discard_range) comes before LISTEN
-        ("loadvm_postcopy_handle_listen",
-         {"dst_ver": each(n, lambda i: ite(discard[i], -1, dst_ver[i])),
-          "receivedmap": each(n, lambda i: receivedmap[i] & ~discard[i]),
-          "discard": each(n, lambda i: False)}, None),
-        # ram_dirty_bitmap_reload: bmap := NOT receivedmap (src_page_requests is kept; the
-        # entries for received pages are now no-ops for good)
-        ("source_return_path_thread: RECV_BITMAP",
-         {"bmap": each(n, lambda i: ~receivedmap[i]),
-          "queued": each(n, lambda i: queued[i] & ~receivedmap[i])}, None),
-        # migrate_send_rp_req_pages_pending at the end of the RESUME handler
-        ("loadvm_postcopy_handle_resume",
-         {"rp_req": each(n, lambda i: rp_req[i] | (rp_ok & page_requested[i]))}, None),
-        # ram_save_complete has nothing dirty left: the iteration loop sent it
-        # (and its QEMU_VM_EOF waits for room on the channel, like a page write)
-        ("migration_completion", None,
-         none_of(n, lambda i: bmap[i]) & m2d[M2D_SIZE - 2].eq(MigCmd.EMPTY)),
-        # the listen thread places its temp page before reading on
-        ("postcopy_ram_listen_thread: EOF", None, none_of(n, lambda i: tmp[i] >= 0)),
+        Edit("postcopy_start", why="ram_postcopy_send_discard_bitmap: the pages dirty at the"
+                                   " final sync", assign={"discard": bmap}),
+        Edit("loadvm_postcopy_handle_listen",
+             why="the package's DISCARD (ram_discard_range) comes before LISTEN",
+             assign={"dst_ver": each(n, lambda i: ite(discard[i], -1, dst_ver[i])),
+                     "receivedmap": each(n, lambda i: receivedmap[i] & ~discard[i]),
+                     "discard": each(n, lambda i: False)}),
+        Edit("source_return_path_thread: RECV_BITMAP",
+             why="ram_dirty_bitmap_reload: bmap := NOT receivedmap (src_page_requests is kept;"
+                 " the entries for received pages are now no-ops for good)",
+             assign={"bmap": each(n, lambda i: ~receivedmap[i]),
+                     "queued": each(n, lambda i: queued[i] & ~receivedmap[i])}),
+        Edit("loadvm_postcopy_handle_resume",
+             why="migrate_send_rp_req_pages_pending at the end of the RESUME handler",
+             assign={"rp_req": each(n, lambda i: rp_req[i] | (rp_ok & page_requested[i]))}),
+        Edit("migration_completion",
+             why="ram_save_complete has nothing dirty left: the iteration loop sent it (and"
+                 " its QEMU_VM_EOF waits for room on the channel, like a page write)",
+             strengthen=none_of(n, lambda i: bmap[i]) & m2d[M2D_SIZE - 2].eq(MigCmd.EMPTY)),
+        Edit("postcopy_ram_listen_thread: EOF",
+             why="the listen thread places its temp page before reading on",
+             strengthen=none_of(n, lambda i: tmp[i] >= 0)),
     ]
 
 
-def _sock_value(action: Action) -> Expr | None:
-    for target, value in action.effect:
-        if target == "sock":
-            return value
-    return None
+def _couplings(n: int) -> tuple[Coupling, ...]:
+    def requests_die(new_sock: Expr) -> Expr:
+        return ite(new_sock.eq(Sock.UP), rp_req, each(n, lambda i: False))
 
+    def temp_pages_reset(new_listen: Expr) -> Expr | None:
+        return each(n, lambda i: -1) if new_listen == Const(ListenThread.PAUSED) else None
 
-def _pauses_listen(action: Action) -> bool:
-    return ("listen", Const(ListenThread.PAUSED)) in action.effect
-
-
-def with_pages(model: Model, n: int) -> Model:
-    """`model` with N pages composed in: variables, actors, page steps, and the page effects of
-    existing steps (discard, bitmap reload, request re-send, losses at a break)."""
-    if not 1 <= n <= MAX_PAGES:
-        raise ValueError(f"pages must be between 1 and {MAX_PAGES}")
-    model = replace(model, variables=model.variables + variables(n),
-                    actors=model.actors + ACTORS,
-                    actions=model.actions + tuple(source_actions(n) + destination_actions(n)))
-    for name, effect, guard in _hooks(n):
-        model = _extend(model, name, effect, guard)
-    actions = []
-    for a in model.actions:
-        extra: dict[str, object] = {}
-        new_sock = _sock_value(a)
-        if new_sock is not None:
-            # requests in flight die with the socket (in-flight pages do: they are in m2d)
-            extra["rp_req"] = ite(new_sock.eq(Sock.UP), rp_req, each(n, lambda i: False))
-        if _pauses_listen(a):
-            # postcopy_pause_incoming resets the temp pages: partial host pages are dropped
-            extra["tmp"] = each(n, lambda i: -1)
-        if extra:
-            a = replace(a, effect=a.effect + tuple((k, lift(v)) for k, v in extra.items()))
-        actions.append(a)
-    bounds = tuple(b for b in model.bounds if "pages abstracted" not in b) + (
-        f"one RAMBlock of {n} pages; the guest writes page 0 at most once, in precopy",
-        "one vCPU: at most one outstanding page fault; the scan sends the first dirty page",
-        "at most two messages in flight on the main channel when a page is written"
-        " (back-pressure)",
+    return (
+        # requests in flight die with the socket (in-flight pages do: they are in m2d)
+        Coupling("requests die with the socket", "sock", "rp_req", requests_die),
+        # postcopy_pause_incoming resets the temp pages: partial host pages are dropped
+        Coupling("temp pages reset on pause", "listen", "tmp", temp_pages_reset),
     )
-    params = {**model.params, "pages": n}
-    return replace(model, actions=tuple(actions), bounds=bounds, params=params)
+
+
+PLACES = (
+    meta.Place("main channel", lambda p: in_m2d(p)),
+    meta.Place("listen thread's temp page", lambda p: tmp[p] >= 0),
+)
+
+
+def layer(n: int) -> Layer:
+    """N guest pages composed into the protocol: variables, actors, page steps, the page
+    effects of existing steps (discard, bitmap reload, request re-send) and of every break
+    (couplings), and where a page can be in flight."""
+    why = "guest pages (--pages)"
+    return Layer("pages", (
+        AddMembers("MigCmd", page_msgs(n), why="page copies travel on the main channel"),
+        AddVariables(variables(n), why=why),
+        AddActors(ACTORS, why=why),
+        AddActions(tuple(source_actions(n) + destination_actions(n)), why=why),
+        *_hooks(n),
+        SetMeta(meta.PAGES, value=n, why=why),
+        SetMeta(meta.IN_FLIGHT, update=lambda old: (*old, *PLACES), why=why),  # type: ignore[misc]
+    ), _couplings(n))
+
+
+def bounds(n: int) -> tuple[str, ...]:
+    return (f"one RAMBlock of {n} pages; the guest writes page 0 at most once, in precopy",
+            "one vCPU: at most one outstanding page fault; the scan sends the first dirty page",
+            "at most two messages in flight on the main channel when a page is written"
+            " (back-pressure)")
 
 
 # ---------------------------------------------------------------- injected faults
@@ -364,34 +369,29 @@ def with_pages(model: Model, n: int) -> Model:
 def fault_changes(fault_name: str, n: int) -> tuple[Change, ...]:
     """The Changes that inject one page fault into a model with n pages."""
     if n == 0:
-        from migcheck.checker.spec import ModelError
-
         raise ModelError(f"fault {fault_name!r} needs pages (--pages 1 or more)")
     if fault_name == "no-bitmap-rebuild":
-        return (DropAssignment(("source_return_path_thread: RECV_BITMAP",), "bmap",
-                               "ram_dirty_bitmap_reload does not rebuild bmap from the"
-                               " received bitmap"),)
+        return (Edit("source_return_path_thread: RECV_BITMAP", drop=("bmap",),
+                     why="ram_dirty_bitmap_reload does not rebuild bmap from the received"
+                         " bitmap"),)
     if fault_name == "no-request-resend":
-        return (DropAssignment(("loadvm_postcopy_handle_resume",), "rp_req",
-                               "loadvm_postcopy_handle_resume does not re-send the pending"
-                               " requests"),)
+        return (Edit("loadvm_postcopy_handle_resume", drop=("rp_req",),
+                     why="loadvm_postcopy_handle_resume does not re-send the pending"
+                         " requests"),)
     if fault_name == "no-discard":
-        return (DropAssignment(("postcopy_start",), "discard",
-                               "postcopy_start sends no POSTCOPY_RAM_DISCARD"),)
+        return (Edit("postcopy_start", drop=("discard",),
+                     why="postcopy_start sends no POSTCOPY_RAM_DISCARD"),)
     if fault_name == "mark-before-place":
+        marks = tuple(mark_received(0, n))
         out: list[Change] = []
         for p in range(n):
             for v in range(MAX_VERSION + 1):
-                a = load_postcopy(p, v, n, mark=True)
-                out.append(ReplaceAction(a.name, {"effect": a.effect},
-                                         "receivedmap set when the page is read"))
-            a = place_page(p, n, mark=False)
-            out.append(ReplaceAction(a.name, {"effect": a.effect}, "not when it is placed"))
+                out.append(Edit(load_postcopy(p, v, n).name, assign=mark_received(p, n),
+                                why="receivedmap set when the page is read"))
+            out.append(Edit(place_page(p, n).name, drop=marks,
+                            why="not when it is placed"))
         return tuple(out)
-    raise KeyError(fault_name)
-
-
-FAULTS = ("no-bitmap-rebuild", "no-request-resend", "mark-before-place", "no-discard")
+    raise ModelError(f"no injected fault {fault_name!r}")
 
 FAULT_SUMMARIES = {
     "no-bitmap-rebuild": "injected fault (needs --pages): the source does not rebuild its dirty"

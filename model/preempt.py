@@ -9,9 +9,22 @@ by `with_preempt`, so the model without preempt stays exactly as written.
 
 from __future__ import annotations
 
+from migcheck.checker import fifo
+from migcheck.checker.edit import AddActions, AddActors, AddVariables, AddWaits, Edit, Layer
+from migcheck.checker.expr import Var, ite, min_
+from migcheck.checker.spec import (
+    Action,
+    Actor,
+    ActorKind,
+    BoolDomain,
+    EnumDomain,
+    IntDomain,
+    StateVar,
+    Wait,
+)
 from migcheck.model import destination, source
 from migcheck.model.destination import postcopy_pause_incoming
-from migcheck.model.dsl import act, first_error, lift, post, send_main, shutdown, take
+from migcheck.model.dsl import act, first_error, lift, post, shutdown, take
 from migcheck.model.source import resume_failed
 from migcheck.model.state import (
     D2M_SIZE,
@@ -28,13 +41,11 @@ from migcheck.model.state import (
     sock,
     src_state,
     start_postcopy,
-    to_src_file,
 )
 from migcheck.model.vocab import (
     FastLoadThread as F,
     FileRef,
     ListenThread as L,
-    MigCmd,
     MigrationStatus as MS,
     MigThread as M,
     PostcopyState as PS,
@@ -42,29 +53,6 @@ from migcheck.model.vocab import (
     RpThread,
     Sock,
     SrcError,
-)
-
-from migcheck.checker import fifo
-from migcheck.checker.expr import ite, min_
-from migcheck.checker.spec import (
-    Action,
-    Actor,
-    ActorKind,
-    AddActions,
-    AddActors,
-    AddVariables,
-    AddWaits,
-    BoolDomain,
-    Change,
-    EnumDomain,
-    ExtendEffect,
-    IntDomain,
-    Model,
-    ModelError,
-    ReplaceAction,
-    StateVar,
-    Var,
-    Wait,
 )
 
 FAST = "dst:fast-load"
@@ -134,10 +122,6 @@ def _release_preempt_src() -> dict:
 
 def _shutdown_preempt_dst() -> dict:
     return {"psock": ite(qfile_dst.eq(FileRef.CUR) & psock.eq(Sock.UP), Sock.BROKEN, psock)}
-
-
-def _pairs(effect: dict) -> tuple:
-    return tuple((k, lift(v)) for k, v in effect.items())
 
 
 def _source_actions(budget_guard) -> list[Action]:
@@ -266,75 +250,53 @@ def listen_running():
     return Var("listen").eq(L.RUNNING)
 
 
-def changes(max_failures: int) -> tuple[Change, ...]:
+def layer(max_failures: int) -> Layer:
     budget = Var("failures") < max_failures
     why = "postcopy-preempt"
-    exits = {"fast_load": lift(F.EXITED)}
-    return (
-        AddVariables(VARIABLES, why),
+    exits = {"fast_load": F.EXITED}
+    return Layer("preempt", (
+        AddVariables(VARIABLES, why=why),
         AddActors((Actor(FAST, ActorKind.THREAD, "dst", "destination preempt thread",
-                         "fault-fast"),), why),
-        AddWaits(WAITS, why),
-        AddActions((*_source_actions(budget), *_destination_actions()), why),
+                         "fault-fast", pc="fast_load"),), why=why),
+        AddWaits(WAITS, why=why),
+        AddActions((*_source_actions(budget), *_destination_actions()), why=why),
         # postcopy_start proper begins once the preempt channel exists
-        ReplaceAction("postcopy_start",
-                      {"guard": mig.eq(M.PREEMPT_WAIT) & (qfile_src_sem > 0)
-                       & qfile_src.eq(FileRef.CUR),
-                       "effect": _pairs({"postcopy_qemufile_src_sem": take(qfile_src_sem),
-                                         "src_state": ite(src_state.eq(MS.ACTIVE),
-                                                          MS.POSTCOPY_ACTIVE, src_state),
-                                         "mig": M.POSTCOPY_PACKAGE})},
-                      "the preempt channel is established first"),
-        ReplaceAction("postcopy_resume_handshake",
-                      {"guard": mig.eq(M.RESUME_PREEMPT_WAIT) & (qfile_src_sem > 0)
-                       & qfile_src.eq(FileRef.CUR),
-                       "effect": _pairs({"postcopy_qemufile_src_sem": take(qfile_src_sem),
-                                         "m2d": send_main(MigCmd.POSTCOPY_RESUME),
-                                         "mig": M.HANDSHAKE_CHECK})},
-                      "RESUME is sent after the preempt channel is back"),
+        Edit("postcopy_start", why="the preempt channel is established first",
+             guard=mig.eq(M.PREEMPT_WAIT) & (qfile_src_sem > 0) & qfile_src.eq(FileRef.CUR),
+             assign={"postcopy_qemufile_src_sem": take(qfile_src_sem),
+                     "src_state": ite(src_state.eq(MS.ACTIVE), MS.POSTCOPY_ACTIVE, src_state),
+                     "mig": M.POSTCOPY_PACKAGE}),
+        Edit("postcopy_resume_handshake", why="RESUME is sent after the preempt channel is back",
+             guard=mig.eq(M.RESUME_PREEMPT_WAIT) & (qfile_src_sem > 0)
+             & qfile_src.eq(FileRef.CUR),
+             assign={"postcopy_qemufile_src_sem": take(qfile_src_sem)}),
         # the listener stays open for the second (preempt) connection
-        ExtendEffect("migrate_fd_connect", _pairs({"listening": listening}), why),
-        ExtendEffect("migrate_fd_connect (resume)", _pairs({"listening": listening}), why),
+        Edit("migrate_fd_connect", why=why, assign={"listening": listening}),
+        Edit("migrate_fd_connect (resume)", why=why, assign={"listening": listening}),
         # the PONG answering PING(1), sent right after OPEN_RETURN_PATH
-        ExtendEffect("loadvm_process_command: OPEN_RETURN_PATH",
-                     _pairs({"d2m": ite(sock.eq(Sock.UP),
-                                        fifo.push(d2m, RpMsg.PONG, D2M_SIZE, RpMsg.EMPTY),
-                                        d2m)}), why),
+        Edit("loadvm_process_command: OPEN_RETURN_PATH", why=why,
+             assign={"d2m": ite(sock.eq(Sock.UP),
+                                fifo.push(d2m, RpMsg.PONG, D2M_SIZE, RpMsg.EMPTY), d2m)}),
         # migration_release_dst_files closes the preempt file with the return path
-        *(ExtendEffect(name, _pairs(_release_preempt_src()), why)
+        *(Edit(name, why=why, assign=_release_preempt_src())
           for name in ("postcopy_pause: close_return_path_on_source",
                        "migration_completion: close_return_path_on_source",
                        "migrate_fd_cleanup")),
-        ExtendEffect("loadvm_postcopy_handle_listen", _pairs({"fast_load": F.WAIT_CHANNEL}),
-                     "postcopy_ram_incoming_setup starts the preempt thread"),
-        ReplaceAction("qemu_loadvm_state_main: postcopy_pause_incoming",
-                      {"effect": _pairs({**shutdown(from_src_file.eq(FileRef.CUR)),
-                                         **_shutdown_preempt_dst(),
-                                         "from_src_file": FileRef.NULL,
-                                         "to_src_file": FileRef.NULL,
-                                         "listen": L.PRIO_MUTEX})},
-                      "postcopy_pause_incoming takes postcopy_prio_thread_mutex"),
-        ExtendEffect("loadvm_postcopy_handle_resume",
-                     _pairs({"listen": ite(dst_state.eq(MS.POSTCOPY_RECOVER),
-                                           L.RESUME_WAIT_PREEMPT, Var("listen"))}),
-                     "it waits for postcopy_qemufile_dst_done before waking fast-load"),
-        *(ExtendEffect(name, _pairs(exits), "the preempt thread ends with the load")
+        Edit("loadvm_postcopy_handle_listen", assign={"fast_load": F.WAIT_CHANNEL},
+             why="postcopy_ram_incoming_setup starts the preempt thread"),
+        Edit("qemu_loadvm_state_main: postcopy_pause_incoming",
+             why="postcopy_pause_incoming takes postcopy_prio_thread_mutex first",
+             assign={**_shutdown_preempt_dst(), "listen": L.PRIO_MUTEX},
+             drop=("dst_state",)),
+        Edit("loadvm_postcopy_handle_resume",
+             why="it waits for postcopy_qemufile_dst_done before waking fast-load",
+             assign={"listen": ite(dst_state.eq(MS.POSTCOPY_RECOVER),
+                                   L.RESUME_WAIT_PREEMPT, Var("listen"))}),
+        *(Edit(name, why="the preempt thread ends with the load", assign=exits)
           for name in ("postcopy_ram_listen_thread: EOF",
                        "postcopy_ram_listen_thread: load failed",
                        "process_incoming_migration_co: load failed")),
-    )
+    ))
 
 
-def with_preempt(model: Model, max_failures: int) -> Model:
-    """The model with postcopy-preempt on (only for versions that keep 8.2's action names)."""
-    try:
-        out = model.with_changes(f"{model.name}+preempt",
-                                 f"{model.doc} With postcopy-preempt.",
-                                 changes(max_failures))
-    except KeyError as exc:
-        raise ModelError(f"postcopy-preempt is not modelled for {model.name}"
-                         f" (no action {exc.args[0]!r})") from None
-    return out
-
-
-__all__ = ["with_preempt", "changes", "to_src_file", "ModelError"]
+__all__ = ["layer"]

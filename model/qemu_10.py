@@ -24,9 +24,9 @@ migration_connect_set_error) are not reflected in the cited function names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from migcheck.model.admin import POSTCOPY, RUNNING, Command, ReplaceCommand, commands
+from migcheck.checker.edit import Change, Edit, SetMeta
+from migcheck.model import meta
+from migcheck.model.admin import POSTCOPY, RUNNING, command, edit_command
 from migcheck.model.state import (
     connecting,
     dst_state,
@@ -36,31 +36,6 @@ from migcheck.model.state import (
     src_state,
 )
 from migcheck.model.vocab import MigrationStatus as MS, MigThread as M
-
-from migcheck.checker.expr import lift
-from migcheck.checker.spec import Change, Model, ReplaceAction
-
-
-@dataclass(frozen=True)
-class Assign(Change):
-    """Set one variable in the named action's effect, keeping its other assignments (so
-    assignments other versions add, e.g. page bookkeeping, survive)."""
-
-    action: str
-    var: str
-    value: object
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        model.action(self.action)
-        out = []
-        for a in model.actions:
-            if a.name == self.action:
-                kept = tuple((t, e) for t, e in a.effect if t != self.var)
-                a = replace(a, effect=kept + ((self.var, lift(self.value)),))
-            out.append(a)
-        return replace(model, actions=tuple(out))
-
 
 PAUSED_LIKE = (MS.POSTCOPY_PAUSED, MS.POSTCOPY_RECOVER_SETUP)
 """postcopy_is_paused() since 4146b77ec7."""
@@ -72,87 +47,65 @@ IN_POSTCOPY = (MS.POSTCOPY_ACTIVE, MS.POSTCOPY_PAUSED, MS.POSTCOPY_RECOVER_SETUP
 CANCEL_REFUSAL = "Postcopy migration in progress, cannot cancel."
 
 
-def _command(name: str) -> Command:
-    return next(c for c in commands() if c.name == name)
-
-
-def _resume() -> Command:
-    base = _command("src: migrate resume=true")
-    return Command(base.name, base.qmp, base.policy, base.accepts,
-                   effect={**base.effect, "src_state": MS.POSTCOPY_RECOVER_SETUP},
-                   refusal=base.refusal, qemu=base.qemu,
-                   doc="PAUSED->RECOVER_SETUP (4146b77ec7), then connect a new main channel.")
-
-
-def _cancel() -> Command:
-    base = _command("src: migrate_cancel")
-    return Command(base.name, base.qmp,
-                   policy=src_state.isin(*RUNNING, *IN_POSTCOPY, MS.DEVICE),
-                   accepts=~src_state.isin(*IN_POSTCOPY),
-                   effect=base.effect,
-                   refusal=CANCEL_REFUSAL, qemu="migration/migration.c:qmp_migrate_cancel",
-                   doc="Refused in postcopy (10.0); otherwise shut the files down,"
-                       " ->CANCELLING.")
-
-
-def _src_pause() -> Command:
-    """migrate-pause may also be issued (and is refused) in RECOVER_SETUP."""
-    base = _command("src: migrate-pause")
-    return Command(base.name, base.qmp, src_state.isin(*POSTCOPY, MS.POSTCOPY_RECOVER_SETUP),
-                   base.accepts, base.effect, base.refusal, base.qemu, base.doc, base.events)
-
-
-def _recover() -> Command:
-    """migrate-recover may be issued again while a recovery listener is open (after a failed
-    attempt, with a new socket: the real 10.0 broken run does this); qmp_migrate_recover
-    only checks that the destination is paused and replaces the listener."""
-    base = _command("dst: migrate-recover")
-    return Command(base.name, base.qmp, dst_state.isin(*POSTCOPY), base.accepts, base.effect,
-                   base.refusal, base.qemu, base.doc, base.events)
-
-
 def changes() -> tuple[Change, ...]:
+    resume, cancel = command("src: migrate resume=true"), command("src: migrate_cancel")
+    pause, recover = command("src: migrate-pause"), command("dst: migrate-recover")
     return (
         # ---- 4146b77ec7: POSTCOPY_RECOVER_SETUP
-        ReplaceCommand(_resume(), "4146b77ec7: migrate_prepare sets RECOVER_SETUP"),
-        ReplaceAction("migrate_fd_connect (resume)",
-                      {"guard": connecting & listening
-                       & src_state.eq(MS.POSTCOPY_RECOVER_SETUP),
-                       "doc": "Resume connected: RECOVER_SETUP->RECOVER, new return-path"
-                              " thread, post postcopy_pause_sem."},
-                      "4146b77ec7: the connect leaves RECOVER_SETUP"),
-        ReplaceAction("migrate_fd_error (resume connect failed)",
-                      {"guard": connecting & ~listening
-                       & src_state.eq(MS.POSTCOPY_RECOVER_SETUP),
-                       "qemu": "migration/migration.c:migrate_fd_error",
-                       "doc": "Nobody listens: RECOVER_SETUP->PAUSED, with an event."},
-                      "4146b77ec7: a failed resume connect is visible"),
-        Assign("migrate_fd_error (resume connect failed)", "src_state", MS.POSTCOPY_PAUSED,
-               "4146b77ec7: migrate_fd_error moves RECOVER_SETUP->PAUSED"),
-        ReplaceAction("postcopy_pause: woken, still paused",
-                      {"guard": mig.eq(M.PAUSED) & (postcopy_pause_sem > 0)
-                       & src_state.isin(*PAUSED_LIKE)},
-                      "4146b77ec7: do { wait } while (postcopy_is_paused())"),
-        ReplaceAction("postcopy_pause: woken, fatal",
-                      {"guard": mig.eq(M.PAUSED) & (postcopy_pause_sem > 0)
-                       & ~src_state.isin(*PAUSED_LIKE, MS.POSTCOPY_RECOVER)},
-                      "4146b77ec7: RECOVER_SETUP counts as paused"),
-        ReplaceCommand(_src_pause(), "the admin may try migrate-pause in RECOVER_SETUP;"
-                                     " QEMU refuses it (migration_postcopy_is_alive)"),
+        *edit_command(resume.name, "4146b77ec7: migrate_prepare sets RECOVER_SETUP",
+                      assign={"src_state": MS.POSTCOPY_RECOVER_SETUP},
+                      doc="PAUSED->RECOVER_SETUP (4146b77ec7), then connect a new main"
+                          " channel."),
+        Edit("migrate_fd_connect (resume)", why="4146b77ec7: the connect leaves RECOVER_SETUP",
+             guard=connecting & listening & src_state.eq(MS.POSTCOPY_RECOVER_SETUP),
+             fields={"doc": "Resume connected: RECOVER_SETUP->RECOVER, new return-path"
+                            " thread, post postcopy_pause_sem."}),
+        Edit("migrate_fd_error (resume connect failed)",
+             why="4146b77ec7: a failed resume connect moves RECOVER_SETUP->PAUSED, visibly",
+             guard=connecting & ~listening & src_state.eq(MS.POSTCOPY_RECOVER_SETUP),
+             assign={"src_state": MS.POSTCOPY_PAUSED},
+             fields={"cites": "migration/migration.c:migrate_fd_error",
+                     "doc": "Nobody listens: RECOVER_SETUP->PAUSED, with an event."}),
+        Edit("postcopy_pause: woken, still paused",
+             why="4146b77ec7: do { wait } while (postcopy_is_paused())",
+             guard=mig.eq(M.PAUSED) & (postcopy_pause_sem > 0) & src_state.isin(*PAUSED_LIKE)),
+        Edit("postcopy_pause: woken, fatal", why="4146b77ec7: RECOVER_SETUP counts as paused",
+             guard=mig.eq(M.PAUSED) & (postcopy_pause_sem > 0)
+             & ~src_state.isin(*PAUSED_LIKE, MS.POSTCOPY_RECOVER)),
+        *edit_command(pause.name, "the admin may try migrate-pause in RECOVER_SETUP; QEMU"
+                                  " refuses it (migration_postcopy_is_alive)",
+                      base=pause, policy=src_state.isin(*POSTCOPY, MS.POSTCOPY_RECOVER_SETUP)),
         # ---- switchover rework: ACTIVE->DEVICE->POSTCOPY_ACTIVE inside postcopy_start
-        ReplaceAction("postcopy_start",
-                      {"doc": "migrate-start-postcopy was issued: stop the VM, ACTIVE->DEVICE"
-                              " (migration_switchover_start)."},
-                      "10.0 switchover rework"),
-        Assign("postcopy_start", "src_state", MS.DEVICE,
-               "10.0 switchover rework: DEVICE first (real traces: STOP, device)"),
-        ReplaceAction("postcopy_start: done",
-                      {"doc": "Package sent and the stream is fine: DEVICE->POSTCOPY_ACTIVE."},
-                      "10.0 switchover rework"),
-        Assign("postcopy_start: done", "src_state", MS.POSTCOPY_ACTIVE,
-               "10.0 switchover rework: POSTCOPY_ACTIVE only at the end"),
+        Edit("postcopy_start", why="10.0 switchover rework: DEVICE first (real traces: STOP,"
+                                   " device)",
+             assign={"src_state": MS.DEVICE},
+             fields={"doc": "migrate-start-postcopy was issued: stop the VM, ACTIVE->DEVICE"
+                            " (migration_switchover_start)."}),
+        Edit("postcopy_start: done", why="10.0 switchover rework: POSTCOPY_ACTIVE only at the"
+                                         " end",
+             assign={"src_state": MS.POSTCOPY_ACTIVE},
+             fields={"doc": "Package sent and the stream is fine: DEVICE->POSTCOPY_ACTIVE."}),
         # ---- 10.0: migrate_cancel refused in postcopy
-        ReplaceCommand(_cancel(), "10.0 refuses migrate_cancel in postcopy"),
-        ReplaceCommand(_recover(), "the admin may re-issue migrate-recover with a new socket"),
+        *edit_command(cancel.name, "10.0 refuses migrate_cancel in postcopy",
+                      commit="20250213175927.19642-6-farosas@suse.de", base=cancel,
+                      policy=src_state.isin(*RUNNING, *IN_POSTCOPY, MS.DEVICE),
+                      accepts=~src_state.isin(*IN_POSTCOPY), refusal=CANCEL_REFUSAL,
+                      cites="migration/migration.c:qmp_migrate_cancel",
+                      doc="Refused in postcopy (10.0); otherwise shut the files down,"
+                          " ->CANCELLING."),
+        *edit_command(recover.name, "the admin may re-issue migrate-recover with a new socket",
+                      base=recover, policy=dst_state.isin(*POSTCOPY)),
+        # ---- the reference's source table gains the 9.1+ moves (section 8)
+        SetMeta(meta.TRANSITIONS, update=meta.allow("src_state", MS.ACTIVE, MS.DEVICE),
+                why="switchover rework: ACTIVE->DEVICE in postcopy_start"),
+        SetMeta(meta.TRANSITIONS,
+                update=meta.allow("src_state", MS.DEVICE, MS.POSTCOPY_ACTIVE, MS.FAILED),
+                why="switchover rework: DEVICE->POSTCOPY_ACTIVE at its end, FAILED on error"),
+        SetMeta(meta.TRANSITIONS,
+                update=meta.allow("src_state", MS.POSTCOPY_PAUSED, MS.POSTCOPY_RECOVER_SETUP),
+                why="4146b77ec7: migrate_prepare moves PAUSED->RECOVER_SETUP"),
+        SetMeta(meta.TRANSITIONS,
+                update=meta.allow("src_state", MS.POSTCOPY_RECOVER_SETUP, MS.POSTCOPY_RECOVER,
+                                  MS.POSTCOPY_PAUSED),
+                why="4146b77ec7: the connect leaves RECOVER_SETUP (or falls back to PAUSED)"),
     )
-

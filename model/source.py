@@ -7,6 +7,8 @@ thread reads MIG_RP_MSG_* and kicks `rp_sem`.
 
 from __future__ import annotations
 
+from migcheck.checker.expr import ite
+from migcheck.checker.spec import Action
 from migcheck.model.dsl import (
     act,
     first_error,
@@ -47,9 +49,6 @@ from migcheck.model.vocab import (
     Sock,
     SrcError,
 )
-
-from migcheck.checker.expr import ite
-from migcheck.checker.spec import Action
 
 MAIN = "src:main"
 MIG = "src:migration"

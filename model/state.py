@@ -6,6 +6,9 @@ module also exports one `Var` per variable so that the action files read like th
 
 from __future__ import annotations
 
+from migcheck.checker.expr import Var
+from migcheck.checker.fifo import empty_queue
+from migcheck.checker.spec import BoolDomain, EnumDomain, IntDomain, StateVar, TupleDomain
 from migcheck.model.vocab import (
     FaultThread,
     FileRef,
@@ -20,10 +23,6 @@ from migcheck.model.vocab import (
     Sock,
     SrcError,
 )
-
-from migcheck.checker.expr import Var
-from migcheck.checker.fifo import empty_queue
-from migcheck.checker.spec import BoolDomain, EnumDomain, IntDomain, StateVar, TupleDomain
 
 SEM_MAX = 2  # semaphore counts saturate here (extra posts to guarded waits are spurious wake-ups)
 M2D_SIZE = 4  # main channel FIFO slots (one spare: the fifo-bounded check keeps the last empty)

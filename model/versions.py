@@ -2,18 +2,21 @@
 
 `qemu-8.2` is written out in source.py, destination.py, admin.py and network.py.  Every other
 version is that model plus the changes listed here, each with the QEMU commit behind it.
+A designer's proposal is a `Version` too, in a file of its own (see docs/designing.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from migcheck.model import build, pages
-from migcheck.model.admin import Command, ReplaceCommand, dst_migrate_pause_82, src_migrate_pause_82
+from migcheck.checker.edit import AddActions, Change, DropAssumption, Edit, RemoveAction, call_site
+from migcheck.checker.spec import Model
+from migcheck.model import pages, qemu_10
+from migcheck.model.admin import command, edit_command
+from migcheck.model.config import Config
 from migcheck.model.destination import LISTEN, read_fails
 from migcheck.model.dsl import act, send_main, shutdown, take
-from migcheck.model.qemu_10 import changes as _qemu_10
 from migcheck.model.state import (
     dst_state,
     from_src_file,
@@ -22,7 +25,6 @@ from migcheck.model.state import (
     postcopy_state,
     rp_sem,
     src_state,
-    to_dst_file,
 )
 from migcheck.model.vocab import (
     FileRef,
@@ -33,78 +35,70 @@ from migcheck.model.vocab import (
     PostcopyState as PS,
 )
 
-from migcheck.checker.expr import lift
-from migcheck.checker.spec import (
-    AddActions,
-    Change,
-    DropAssignment,
-    DropAssumption,
-    Model,
-    ModelError,
-    RemoveAction,
-    ReplaceAction,
-)
+Properties = Callable[[Model, Config], Sequence[object]]
 
 
 @dataclass(frozen=True)
 class Version:
+    """A named model: a base version plus changes (a function of the configuration, so a
+    version may depend on the bound, the pages or preempt), and optionally its own
+    properties (a function of the built model)."""
+
     name: str
     base: str | None
     summary: str
-    changes: Callable[[], tuple[Change, ...]] = lambda: ()
-    page_changes: Callable[[int], tuple[Change, ...]] | None = None  # faults: depend on N
+    changes: Callable[[Config], Sequence[Change]] = lambda config: ()
+    properties: Properties | None = None
+    preempt: bool = True  # whether the postcopy-preempt overlay applies to it
+    origin: tuple[str, int] = field(default_factory=call_site, compare=False)
 
 
-def _qemu_72() -> tuple[Change, ...]:
+def _qemu_72(config: Config) -> tuple[Change, ...]:
     only_active = "migrate-pause is currently only supported during postcopy-active state"
-    src_pause, dst_pause = src_migrate_pause_82(), dst_migrate_pause_82()
+    src_pause, dst_pause = command("src: migrate-pause"), command("dst: migrate-pause")
     bitmap, handshake = "ram_dirty_bitmap_sync_all", "postcopy_resume_handshake"
     return (
         # f8c543e808: migration_rp_wait did not look at s->error ...
-        *(RemoveAction(f"{caller}: {step}", "f8c543e808 added the error checks")
+        *(RemoveAction(f"{caller}: {step}", why="f8c543e808 added the error checks",
+                       commit="f8c543e808")
           for caller in (bitmap, handshake)
           for step in ("migration_rp_wait error", "rp_sem woken, error")),
-        ReplaceAction(f"{handshake}: migration_rp_wait",
-                      {"guard": mig.eq(M.HANDSHAKE_CHECK) & src_state.eq(MS.POSTCOPY_RECOVER)},
-                      "plain qemu_sem_wait(rp_sem) while RECOVER"),
-        ReplaceAction(f"{handshake}: rp_sem woken",
-                      {"guard": mig.eq(M.HANDSHAKE_WAIT) & (rp_sem > 0)},
-                      "no error check after waking"),
+        Edit(f"{handshake}: migration_rp_wait", why="plain qemu_sem_wait(rp_sem) while RECOVER",
+             guard=mig.eq(M.HANDSHAKE_CHECK) & src_state.eq(MS.POSTCOPY_RECOVER)),
+        Edit(f"{handshake}: rp_sem woken", why="no error check after waking",
+             guard=mig.eq(M.HANDSHAKE_WAIT) & (rp_sem > 0)),
         # ... and (before 1015ff5476) waited on rp_sem once per RAMBlock, no counter loop
-        ReplaceAction(f"{bitmap}: migration_rp_wait", {"guard": mig.eq(M.BITMAP_CHECK)},
-                      "1015ff5476 introduced the postcopy_bmap_sync_requested loop"),
-        ReplaceAction(f"{bitmap}: rp_sem woken",
-                      {"guard": mig.eq(M.BITMAP_WAIT) & (rp_sem > 0),
-                       "effect": (("rp_sem", take(rp_sem)),
-                                  ("m2d", send_main(MigCmd.POSTCOPY_RESUME)),
-                                  ("mig", lift(M.HANDSHAKE_CHECK))),
-                       "qemu": "migration/migration.c:postcopy_resume_handshake",
-                       "doc": "One wake-up per block, then straight on to POSTCOPY_RESUME."},
-                      "1015ff5476: one qemu_sem_wait per RAMBlock"),
-        RemoveAction(handshake, "the counter-driven step exists since 1015ff5476"),
+        Edit(f"{bitmap}: migration_rp_wait", guard=mig.eq(M.BITMAP_CHECK),
+             why="1015ff5476 introduced the postcopy_bmap_sync_requested loop",
+             commit="1015ff5476"),
+        Edit(f"{bitmap}: rp_sem woken", why="1015ff5476: one qemu_sem_wait per RAMBlock",
+             commit="1015ff5476",
+             guard=mig.eq(M.BITMAP_WAIT) & (rp_sem > 0),
+             assign={"rp_sem": take(rp_sem), "m2d": send_main(MigCmd.POSTCOPY_RESUME),
+                     "mig": M.HANDSHAKE_CHECK},
+             fields={"cites": "migration/migration.c:postcopy_resume_handshake",
+                     "doc": "One wake-up per block, then straight on to POSTCOPY_RESUME."}),
+        RemoveAction(handshake, why="the counter-driven step exists since 1015ff5476"),
         # f8c543e808: the return-path thread left without kicking rp_sem
-        DropAssignment(("source_return_path_thread: RECV_BITMAP outside RECOVER",
-                        "source_return_path_thread: SHUT",
-                        "source_return_path_thread: read error"), "rp_sem",
-                       "f8c543e808 added migration_rp_kick on exit in POSTCOPY_RECOVER"),
+        *(Edit(name, drop=("rp_sem",), commit="f8c543e808",
+               why="f8c543e808 added migration_rp_kick on exit in POSTCOPY_RECOVER")
+          for name in ("source_return_path_thread: RECV_BITMAP outside RECOVER",
+                       "source_return_path_thread: SHUT",
+                       "source_return_path_thread: read error")),
         # f8c543e808: migrate-pause only in postcopy-active, no error latched, no kick
-        ReplaceCommand(Command(src_pause.name, src_pause.qmp, src_pause.policy,
-                               accepts=src_state.eq(MS.POSTCOPY_ACTIVE),
-                               effect=shutdown(to_dst_file.eq(FileRef.CUR)),
-                               refusal=only_active, qemu=src_pause.qemu,
-                               doc="Shut to_dst_file down."),
-                       "f8c543e808 accepted postcopy-recover and kicks rp_sem"),
-        ReplaceCommand(Command(dst_pause.name, dst_pause.qmp, dst_pause.policy,
-                               accepts=dst_state.eq(MS.POSTCOPY_ACTIVE),
-                               effect=dst_pause.effect, refusal=only_active,
-                               qemu=dst_pause.qemu, doc=dst_pause.doc),
-                       "f8c543e808 accepted postcopy-recover on the destination too"),
+        *edit_command(src_pause.name, "f8c543e808 accepted postcopy-recover and kicks rp_sem",
+                      commit="f8c543e808", base=src_pause,
+                      accepts=src_state.eq(MS.POSTCOPY_ACTIVE), drop=("src_error", "rp_sem"),
+                      refusal=only_active, doc="Shut to_dst_file down."),
+        *edit_command(dst_pause.name, "f8c543e808 accepted postcopy-recover on the destination"
+                                      " too", commit="f8c543e808", base=dst_pause,
+                      accepts=dst_state.eq(MS.POSTCOPY_ACTIVE), refusal=only_active),
         # 0e99bb8f54: before it, postcopy_pause_incoming's CAS from POSTCOPY_ACTIVE failed in
         # RECOVER, the wait was skipped and the load went on with a NULL channel
-        ReplaceAction("qemu_loadvm_state_main: postcopy_pause_incoming",
-                      {"guard": listen.eq(ListenThread.RUNNING) & read_fails
-                       & postcopy_state.eq(PS.RUNNING) & dst_state.eq(MS.POSTCOPY_ACTIVE)},
-                      "the CAS only succeeds from POSTCOPY_ACTIVE"),
+        Edit("qemu_loadvm_state_main: postcopy_pause_incoming", commit="0e99bb8f54",
+             why="the CAS only succeeds from POSTCOPY_ACTIVE",
+             guard=listen.eq(ListenThread.RUNNING) & read_fails
+             & postcopy_state.eq(PS.RUNNING) & dst_state.eq(MS.POSTCOPY_ACTIVE)),
         AddActions((act("postcopy_pause_incoming: CAS fails in RECOVER", LISTEN,
                         listen.eq(ListenThread.RUNNING) & read_fails
                         & postcopy_state.eq(PS.RUNNING) & dst_state.eq(MS.POSTCOPY_RECOVER),
@@ -113,59 +107,37 @@ def _qemu_72() -> tuple[Change, ...]:
                          "listen": ListenThread.CRASHED},
                         "migration/savevm.c:postcopy_pause_incoming",
                         "No PAUSED, no wait: the retry reads a NULL from_src_file (crash)."),),
-                   "0e99bb8f54 made the transition unconditional"),
+                   why="0e99bb8f54 made the transition unconditional", commit="0e99bb8f54"),
         # observed on real 7.2: migrate-recover emits a 'setup' event (state unchanged)
-        ReplaceAction("dst: migrate-recover", {"events": (("dst", "setup"),)},
-                      "7.2's qemu_start_incoming_migration emits SETUP (real-qemu-notes 2)"),
+        Edit("dst: migrate-recover", fields={"events": (("dst", "setup"),)},
+             why="7.2's qemu_start_incoming_migration emits SETUP (real-qemu-notes 2)"),
     )
 
 
-VERSIONS: dict[str, Version] = {
-    v.name: v
-    for v in (
-        Version("qemu-8.2", None,
-                "after f8c543e808: the network may fail during recovery; migrate-pause kicks"
-                " a stuck side"),
-        Version("qemu-7.2", "qemu-8.2",
-                "before f8c543e808 and its companions 0e99bb8f54, 5e79a4bf03, 1015ff5476,"
-                " 7aa6070d09",
-                _qemu_72),
-        Version("qemu-8.2+cancel", "qemu-8.2",
-                "8.2 with migrate_cancel issued in postcopy too (shows R3)",
-                lambda: (DropAssumption("cancel-only-in-precopy", "the admin may cancel"),)),
-        Version("qemu-10.0", "qemu-8.2",
-                "QEMU 10.0: postcopy-recover-setup (4146b77ec7), device before"
-                " postcopy-active, migrate_cancel refused in postcopy",
-                _qemu_10),
-        Version("qemu-8.2+switchover-failures", "qemu-8.2",
-                "8.2 with failures between postcopy-active and POSTCOPY_RUN (shows R5)",
-                lambda: (DropAssumption("no-failure-in-switchover", "the network may fail"),)),
-        *(Version(f"qemu-8.2+{fault}", "qemu-8.2", summary,
-                  lambda f=fault: pages.fault_changes(f, 1),
-                  lambda n, f=fault: pages.fault_changes(f, n))
-          for fault, summary in pages.FAULT_SUMMARIES.items()),
-    )
-}
+def _assumption_dropped(name: str, why: str) -> Callable[[Config], tuple[Change, ...]]:
+    return lambda config: (DropAssumption(name, why=why),)
 
 
-class UnknownModel(KeyError):
-    pass
+def _fault(fault: str) -> Callable[[Config], tuple[Change, ...]]:
+    return lambda config: pages.fault_changes(fault, config.pages)
 
 
-def build_model(name: str, failures: int = 2, pages: int = 0) -> Model:
-    """The named version at the given failure bound, with `pages` guest pages (0: none)."""
-    if name not in VERSIONS:
-        raise UnknownModel(name)
-    version = VERSIONS[name]
-    if version.base is None:
-        model = build.qemu_82(failures, pages)
-    else:
-        model = build_model(version.base, failures, pages)
-    if version.base is None:
-        return model
-    changes = (version.page_changes(pages) if version.page_changes is not None
-               else version.changes())
-    try:
-        return model.with_changes(version.name, version.summary, changes)
-    except KeyError as exc:
-        raise ModelError(f"version {name}: no action {exc.args[0]!r} to change") from None
+BUILT_IN: tuple[Version, ...] = (
+    Version("qemu-8.2", None,
+            "after f8c543e808: the network may fail during recovery; migrate-pause kicks a"
+            " stuck side"),
+    Version("qemu-7.2", "qemu-8.2",
+            "before f8c543e808 and its companions 0e99bb8f54, 5e79a4bf03, 1015ff5476,"
+            " 7aa6070d09", _qemu_72, preempt=False),
+    Version("qemu-8.2+cancel", "qemu-8.2",
+            "8.2 with migrate_cancel issued in postcopy too (shows R3)",
+            _assumption_dropped("cancel-only-in-precopy", "the admin may cancel")),
+    Version("qemu-10.0", "qemu-8.2",
+            "QEMU 10.0: postcopy-recover-setup (4146b77ec7), device before postcopy-active,"
+            " migrate_cancel refused in postcopy", lambda config: qemu_10.changes()),
+    Version("qemu-8.2+switchover-failures", "qemu-8.2",
+            "8.2 with failures between postcopy-active and POSTCOPY_RUN (shows R5)",
+            _assumption_dropped("no-failure-in-switchover", "the network may fail")),
+    *(Version(f"qemu-8.2+{fault}", "qemu-8.2", summary, _fault(fault))
+      for fault, summary in pages.FAULT_SUMMARIES.items()),
+)

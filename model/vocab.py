@@ -68,16 +68,7 @@ class MigCmd(enum.Enum):
     RECV_BITMAP = "RECV_BITMAP"
     POSTCOPY_RESUME = "POSTCOPY_RESUME"
     EOF = "QEMU_VM_EOF"
-    # RAM_SAVE_FLAG_PAGE for page p with the content of the source's v-th write (--pages N):
-    # the version in the message is what lets the checker see a stale copy.
-    PAGE0_V0 = "page 0 v0"
-    PAGE0_V1 = "page 0 v1"
-    PAGE1_V0 = "page 1 v0"
-    PAGE1_V1 = "page 1 v1"
-    PAGE2_V0 = "page 2 v0"
-    PAGE2_V1 = "page 2 v1"
-    PAGE3_V0 = "page 3 v0"
-    PAGE3_V1 = "page 3 v1"
+    # page copies (PAGE<p>_V<v>) are added by the pages layer: model/pages.py page_msg
 
 
 class RpMsg(enum.Enum):

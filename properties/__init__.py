@@ -1,26 +1,20 @@
 """What must hold of QEMU's postcopy pause/recovery protocol.
 
-Each property has a name, a one-line statement and the QEMU fact it rests on.  `ALL` is the
-order `migcheck properties` prints and `migcheck check` checks them in.
+Each property has a name, a one-line statement and the QEMU fact it rests on.  Properties are
+built for a model (`for_model`): which actors a property may use, the transition tables and
+where a page can be in flight come from the model itself, so a designer's new thread, state
+or channel is taken into account.  The order is the one `migcheck check` reports in.
 """
 
 from __future__ import annotations
 
-from migcheck.properties.liveness import LIVENESS
-from migcheck.properties.pages import PAGE_NAMES, PAGES
-from migcheck.properties.preempt import PREEMPT
-from migcheck.properties.safety import SAFETY
-from migcheck.properties.witnesses import WITNESSES
-
 from migcheck.checker.props import Property
+from migcheck.checker.spec import Model
+from migcheck.properties import liveness, pages, preempt, safety, witnesses
 
-ALL: tuple[Property, ...] = (*LIVENESS, *SAFETY, *WITNESSES, *PAGES, *PREEMPT)
-BY_NAME: dict[str, Property] = {p.name: p for p in ALL}
+GROUPS = (liveness, safety, witnesses, pages, preempt)
 
 
-def select(names: list[str] | None, pages: int | None = None) -> list[Property]:
-    """The named properties (all when none are named; without the page properties when the
-    model has no pages, pages == 0); KeyError names an unknown one."""
-    if not names:
-        return [p for p in ALL if pages != 0 or p.name not in PAGE_NAMES]
-    return [BY_NAME[n] for n in names]
+def for_model(model: Model) -> list[Property]:
+    """The built-in properties that mean something for `model`."""
+    return [p for group in GROUPS for p in group.build(model)]

@@ -1,19 +1,27 @@
 """Page properties (checked when the model has pages, --pages N >= 1).
 
-Their predicates depend on N, so each is a `PageProperty` that builds the concrete property for
-the model's N when it is decided.  On a model without pages (pages=0) they are not selected by
-`migcheck check`; called directly they report "holds" with the detail "no pages in the model".
+Their predicates depend on the model's number of pages and on where it says a page can be in
+flight (`meta.IN_FLIGHT`), so each is a `PageRule` built for the model.  A model without pages
+has none of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from migcheck.checker.expr import Expr, all_of, any_of
+from migcheck.checker.props import (
+    Invariant,
+    LeavesEventually,
+    Property,
+    Sometimes,
+)
+from migcheck.checker.spec import Model
+from migcheck.model import meta
 from migcheck.model.pages import (
     bmap,
     dst_ver,
-    in_m2d,
     page_requested,
     queued,
     receivedmap,
@@ -24,43 +32,29 @@ from migcheck.model.pages import (
 from migcheck.model.state import dst_state, recovered, sock, src_state, to_dst_file
 from migcheck.model.vocab import FileRef, MigrationStatus as MS, Sock
 
-from migcheck.checker.expr import Expr, all_of, any_of
-from migcheck.checker.props import (
-    Context,
-    Invariant,
-    LeavesEventually,
-    Outcome,
-    Property,
-    Sometimes,
-    Verdict,
-)
-
-
-@dataclass(frozen=True)
-class PageProperty(Property):
-    """A property whose predicate is built for the model's number of pages."""
-
-    kind: str = "invariant"
-    build: Callable[[int], Property] = field(default=None)  # type: ignore[assignment]
-
-    def concrete(self, n: int) -> Property:
-        return self.build(n)
-
-    def decide(self, ctx: Context) -> Outcome:
-        n = int(ctx.model.params.get("pages", 0))
-        if n == 0:
-            return Outcome(Verdict.HOLDS, "no pages in the model (--pages 0): nothing to check")
-        return self.build(n).decide(ctx)
-
 
 def _pages(n: int, fn: Callable[[int], Expr]) -> Expr:
     return all_of(*(fn(p) for p in range(n)))
 
 
-def _page(name: str, statement: str, rests_on: str, kind: str,
-          make: Callable[[str, str, str, int], Property]) -> PageProperty:
-    return PageProperty(name, statement, rests_on, kind,
-                        lambda n: make(name, statement, rests_on, n))
+Maker = Callable[[str, str, str, Model, int], Property]
+
+
+@dataclass(frozen=True)
+class PageRule:
+    """A page property before it is built for a model's number of pages and its places."""
+
+    name: str
+    statement: str
+    rests_on: str
+    make: Maker
+
+    def build(self, model: Model, n: int) -> Property:
+        return self.make(self.name, self.statement, self.rests_on, model, n)
+
+
+def _page(name: str, statement: str, rests_on: str, kind: str, make: Maker) -> PageRule:
+    return PageRule(name, statement, rests_on, make)
 
 
 PAGES_CONSISTENT = _page(
@@ -70,7 +64,7 @@ PAGES_CONSISTENT = _page(
     "Reference 6.5(4)(5): no loss (resync makes lost pages dirty, completion sends the rest) and"
     " no staleness (DISCARD at switchover, source frozen in postcopy).",
     "invariant",
-    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+    lambda name, st, ro, model, n: Invariant(name, st, ro, predicate=any_of(
         ~(src_state.eq(MS.COMPLETED) & dst_state.eq(MS.COMPLETED)),
         _pages(n, lambda p: dst_ver[p].eq(src_ver[p])))),
 )
@@ -83,7 +77,7 @@ NO_STALE_PLACEMENT = _page(
     "Reference 6.5(3): at-most-once placement; a page is sent only while dirty, and placed pages"
     " are clean after the resync.",
     "invariant",
-    lambda name, st, ro, n: Invariant(name, st, ro, predicate=_pages(
+    lambda name, st, ro, model, n: Invariant(name, st, ro, predicate=_pages(
         n, lambda p: (tmp[p] < 0) | (dst_ver[p] < 0))),
 )
 
@@ -93,7 +87,7 @@ RECEIVED_MEANS_PLACED = _page(
     "Reference 6.5(2): qemu_ufd_copy_ioctl sets receivedmap only after UFFDIO_COPY succeeded;"
     " only ram_discard_range clears it.",
     "invariant",
-    lambda name, st, ro, n: Invariant(name, st, ro, predicate=_pages(
+    lambda name, st, ro, model, n: Invariant(name, st, ro, predicate=_pages(
         n, lambda p: receivedmap[p].eq(dst_ver[p] >= 0))),
 )
 
@@ -111,10 +105,10 @@ NO_PAGE_LOST = _page(
     "Reference 6.5(4): a break voids 'in flight'; ram_dirty_bitmap_reload (bmap := NOT"
     " receivedmap) restores 'dirty if not received' before the source sends again.",
     "invariant",
-    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+    lambda name, st, ro, model, n: Invariant(name, st, ro, predicate=any_of(
         ~((src_state.eq(MS.ACTIVE) | src_state.eq(MS.POSTCOPY_ACTIVE)) & sock.eq(Sock.UP)
           & to_dst_file.eq(FileRef.CUR)),
-        _pages(n, lambda p: receivedmap[p] | bmap[p] | in_m2d(p) | (tmp[p] >= 0)))),
+        _pages(n, lambda p: receivedmap[p] | bmap[p] | meta.in_flight(model, p)))),
 )
 
 REQUESTS_TRACKED = _page(
@@ -126,10 +120,10 @@ REQUESTS_TRACKED = _page(
     " loadvm_postcopy_handle_resume; without that the faulting vCPU waits for the background"
     " push.",
     "invariant",
-    lambda name, st, ro, n: Invariant(name, st, ro, predicate=any_of(
+    lambda name, st, ro, model, n: Invariant(name, st, ro, predicate=any_of(
         ~(_steady() & dst_state.eq(MS.POSTCOPY_ACTIVE)),
         _pages(n, lambda p: ~page_requested[p] | receivedmap[p] | rp_req[p] | queued[p]
-               | in_m2d(p) | (tmp[p] >= 0)))),
+               | meta.in_flight(model, p)))),
 )
 
 NOT_PAUSED = ~(src_state.isin(MS.POSTCOPY_PAUSED, MS.FAILED, MS.CANCELLING, MS.CANCELLED)
@@ -144,7 +138,7 @@ REQUESTS_SERVED = _page(
     "The source serves queued requests before the background push, and re-sent requests after"
     " a recovery reach it (reference 6.1, 6.4).",
     "liveness",
-    lambda name, st, ro, n: LeavesEventually(name, st, ro, cond=all_of(NOT_PAUSED, any_of(
+    lambda name, st, ro, model, n: LeavesEventually(name, st, ro, cond=all_of(NOT_PAUSED, any_of(
         *(page_requested[p] & ~receivedmap[p] for p in range(n))))),
 )
 
@@ -153,10 +147,15 @@ REQUEST_SERVED_AFTER_RECOVERY = _page(
     "Some run recovers and then loads a page the destination requested, for placement.",
     "Without it requests-served could hold only because requests never survive a recovery.",
     "witness",
-    lambda name, st, ro, n: Sometimes(name, st, ro, predicate=recovered & any_of(
+    lambda name, st, ro, model, n: Sometimes(name, st, ro, predicate=recovered & any_of(
         *(page_requested[p] & (tmp[p] >= 0) for p in range(n)))),
 )
 
-PAGES = (PAGES_CONSISTENT, NO_STALE_PLACEMENT, RECEIVED_MEANS_PLACED, NO_PAGE_LOST,
+RULES = (PAGES_CONSISTENT, NO_STALE_PLACEMENT, RECEIVED_MEANS_PLACED, NO_PAGE_LOST,
          REQUESTS_TRACKED, REQUESTS_SERVED, REQUEST_SERVED_AFTER_RECOVERY)
-PAGE_NAMES = frozenset(p.name for p in PAGES)
+
+
+def build(model: Model) -> list[Property]:
+    """The page properties for the model's pages (none without pages)."""
+    n = meta.pages(model)
+    return [rule.build(model, n) for rule in RULES] if n else []

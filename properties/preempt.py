@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from migcheck.checker.expr import Var
-from migcheck.checker.props import Invariant
+from migcheck.checker.props import Invariant, Property
+from migcheck.checker.spec import Model
 
 CHANNEL_IDENTITY = Invariant(
     "channel-identity",
@@ -14,4 +15,5 @@ CHANNEL_IDENTITY = Invariant(
     predicate=~Var("channel_mixup"),
 )
 
-PREEMPT = (CHANNEL_IDENTITY,)
+def build(model: Model) -> list[Property]:
+    return [CHANNEL_IDENTITY] if "channel_mixup" in model.var_index else []

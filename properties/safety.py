@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from migcheck.checker.expr import Expr, Var, all_of, any_of
+from migcheck.checker.props import Invariant, Property, StepInvariant, next_
+from migcheck.checker.spec import Model
+from migcheck.model import meta
 from migcheck.model.state import D2M_SIZE, M2D_SIZE, d2m, dst_state, m2d, rp_threads, src_state
 from migcheck.model.vocab import MigCmd, MigrationStatus as MS, RpMsg
-
-from migcheck.checker.expr import Var, all_of, any_of
-from migcheck.checker.props import Invariant, StepInvariant, next_
 
 ONE_RP_THREAD = Invariant(
     "one-return-path-thread",
@@ -32,52 +33,34 @@ FIFO_BOUNDED = Invariant(
 )
 
 
-def _moves(var: str, table: dict[MS, tuple[MS, ...]]):
+def _moves(var: str, table: meta.Table) -> Expr:
     """`var` either keeps its value or moves along one row of `table`."""
     before, after = Var(var), next_(var)
     rows = [before.eq(old) & after.isin(*news) for old, news in table.items()]
     return any_of(after.eq(before), *rows)
 
 
-SOURCE_TABLE = {
-    MS.NONE: (MS.SETUP,),  # S1 migrate_init
-    MS.SETUP: (MS.ACTIVE, MS.FAILED, MS.CANCELLING),  # S3, S2, S17
-    MS.ACTIVE: (MS.POSTCOPY_ACTIVE, MS.FAILED, MS.CANCELLING, MS.COMPLETED),  # S4, S6/S12, S17
-    MS.POSTCOPY_ACTIVE: (MS.POSTCOPY_PAUSED, MS.FAILED, MS.COMPLETED, MS.CANCELLING),  # S13 S7 S9
-    MS.POSTCOPY_PAUSED: (MS.POSTCOPY_RECOVER, MS.CANCELLING),  # S14, S17
-    MS.POSTCOPY_RECOVER: (MS.POSTCOPY_ACTIVE, MS.POSTCOPY_PAUSED, MS.CANCELLING),  # S15 S16
-    MS.CANCELLING: (MS.CANCELLED, MS.FAILED),  # S18
-}
-# QEMU 9.1+ (reference 8): the switchover rework goes ACTIVE->DEVICE->POSTCOPY_ACTIVE inside
-# postcopy_start (FAILED on an error there); 4146b77ec7 adds PAUSED->RECOVER_SETUP->RECOVER,
-# or back to PAUSED when the resume connect fails.
-SOURCE_TABLE[MS.ACTIVE] += (MS.DEVICE,)
-SOURCE_TABLE[MS.DEVICE] = (MS.POSTCOPY_ACTIVE, MS.FAILED)
-SOURCE_TABLE[MS.POSTCOPY_PAUSED] += (MS.POSTCOPY_RECOVER_SETUP,)
-SOURCE_TABLE[MS.POSTCOPY_RECOVER_SETUP] = (MS.POSTCOPY_RECOVER, MS.POSTCOPY_PAUSED)
+def transitions(model: Model) -> list[Property]:
+    """One step invariant per status variable the model has a table for (meta.TRANSITIONS:
+    a version or a proposal that adds a state adds its rows)."""
+    statements = {
+        "src_state": ("source-transitions",
+                      "The source MigrationStatus moves only along the reference's table"
+                      " (S1-S18, plus the version's own rows).",
+                      "Reference 1.3: every change goes through migrate_set_state from a listed"
+                      " call site."),
+        "dst_state": ("destination-transitions",
+                      "The destination MigrationStatus moves only along the reference's table"
+                      " (D1-D11, plus the version's own rows).", "Reference 1.4."),
+    }
+    out: list[Property] = []
+    for var, table in meta.transitions(model).items():
+        name, statement, rests_on = statements.get(
+            var, (f"{var}-transitions", f"{var} moves only along its table.",
+                  "The model's transition table."))
+        out.append(StepInvariant(name, statement, rests_on, predicate=_moves(var, table)))
+    return out
 
-DESTINATION_TABLE = {
-    MS.NONE: (MS.SETUP,),  # D1
-    MS.SETUP: (MS.ACTIVE,),  # D2
-    MS.ACTIVE: (MS.COMPLETED, MS.FAILED, MS.POSTCOPY_ACTIVE),  # D3 D4 D5
-    MS.POSTCOPY_ACTIVE: (MS.COMPLETED, MS.FAILED, MS.POSTCOPY_PAUSED),  # D6 D7 D8
-    MS.POSTCOPY_PAUSED: (MS.POSTCOPY_RECOVER,),  # D10
-    MS.POSTCOPY_RECOVER: (MS.POSTCOPY_ACTIVE, MS.POSTCOPY_PAUSED),  # D11 D9
-}
 
-SOURCE_TRANSITIONS = StepInvariant(
-    "source-transitions",
-    "The source MigrationStatus moves only along the reference's table (S1-S18).",
-    "Reference 1.3: every change goes through migrate_set_state from a listed call site.",
-    predicate=_moves("src_state", SOURCE_TABLE),
-)
-
-DESTINATION_TRANSITIONS = StepInvariant(
-    "destination-transitions",
-    "The destination MigrationStatus moves only along the reference's table (D1-D11).",
-    "Reference 1.4.",
-    predicate=_moves("dst_state", DESTINATION_TABLE),
-)
-
-SAFETY = (ONE_RP_THREAD, HANDSHAKE_ORDER, SOURCE_TRANSITIONS, DESTINATION_TRANSITIONS,
-          FIFO_BOUNDED)
+def build(model: Model) -> list[Property]:
+    return [ONE_RP_THREAD, HANDSHAKE_ORDER, *transitions(model), FIFO_BOUNDED]

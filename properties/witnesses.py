@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from migcheck.checker.props import Property, Sometimes
+from migcheck.checker.spec import Model
 from migcheck.model.state import dst_state, recovered, src_state
 from migcheck.model.vocab import MigrationStatus as MS
-
-from migcheck.checker.props import Sometimes
 
 REACHES_RECOVER = Sometimes(
     "reaches-recover",
@@ -21,4 +21,5 @@ RECOVERY_COMPLETES = Sometimes(
     predicate=recovered & src_state.eq(MS.COMPLETED) & dst_state.eq(MS.COMPLETED),
 )
 
-WITNESSES = (REACHES_RECOVER, RECOVERY_COMPLETES)
+def build(model: Model) -> list[Property]:
+    return [REACHES_RECOVER, RECOVERY_COMPLETES]

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections import deque
 
 import pytest
-from conftest import compiled, context
+from conftest import built, compiled, context, prop
 
-from migcheck import properties
 from migcheck.checker.props import Verdict, check_all
 from migcheck.checker.simulate import Simulator
 
 
 @pytest.mark.parametrize("failures", [1, 2])
 def test_qemu_82_every_property_holds(failures):
-    results = check_all(context("qemu-8.2", failures), list(properties.ALL))
+    results = check_all(context("qemu-8.2", failures), list(built("qemu-8.2", failures).properties))
     bad = [(r.property.name, r.verdict.value, r.detail) for r in results if not r.verdict.ok]
     assert bad == []
     assert context("qemu-8.2", failures).graph.complete
@@ -22,7 +21,7 @@ def test_qemu_82_every_property_holds(failures):
 
 @pytest.fixture(scope="module")
 def recover_exits_72():
-    (result,) = check_all(context("qemu-7.2", 2), [properties.BY_NAME["recover-exits"]])
+    (result,) = check_all(context("qemu-7.2", 2), [prop("recover-exits", "qemu-7.2")])
     return result
 
 
@@ -86,7 +85,7 @@ def test_qemu_72_counterexample_replays_on_the_model(recover_exits_72):
 
 def test_qemu_72_other_liveness_properties_fail_too():
     results = {r.property.name: r.verdict for r in check_all(
-        context("qemu-7.2", 2), [properties.BY_NAME[n] for n in
+        context("qemu-7.2", 2), [prop(n, "qemu-7.2") for n in
                                  ("no-deadlock", "admin-can-escape", "waits-have-posters")])}
     assert set(results.values()) == {Verdict.VIOLATED}
 
@@ -94,19 +93,19 @@ def test_qemu_72_other_liveness_properties_fail_too():
 def test_safety_invariants_hold_on_qemu_72():
     names = ("one-return-path-thread", "handshake-order", "source-transitions",
              "destination-transitions", "channels-bounded")
-    results = check_all(context("qemu-7.2", 2), [properties.BY_NAME[n] for n in names])
+    results = check_all(context("qemu-7.2", 2), [prop(n, "qemu-7.2") for n in names])
     assert [r.verdict for r in results] == [Verdict.HOLDS] * len(names)
 
 
 def test_cancel_variant_shows_the_cancelling_hang():
-    (r,) = check_all(context("qemu-8.2+cancel", 1), [properties.BY_NAME["no-deadlock"]])
+    (r,) = check_all(context("qemu-8.2+cancel", 1), [prop("no-deadlock")])
     assert r.verdict is Verdict.VIOLATED
     assert r.trace.steps[r.trace.loop_start].state["src_state"] == "CANCELLING"
 
 
 def test_switchover_variant_shows_the_listening_window():
     (r,) = check_all(context("qemu-8.2+switchover-failures", 1),
-                     [properties.BY_NAME["no-deadlock"]])
+                     [prop("no-deadlock")])
     end = r.trace.steps[r.trace.loop_start].state
     assert r.verdict is Verdict.VIOLATED and end["src_state"] == "POSTCOPY_PAUSED"
     assert end["dst_state"] != "POSTCOPY_PAUSED"  # no destination left to recover with

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from migcheck.model.versions import build_model
+from conftest import built
 
-from migcheck import properties
+from migcheck.build import build_model
 from migcheck.hypo import pagecore_map as cmap
 from migcheck.hypo.machine import fuzz, machine_for, replay
 
 
 def test_correct_model_refines_and_holds() -> None:
-    model = build_model("qemu-8.2", 1, 2)
-    result = fuzz(model, properties.select(None, 2), examples=60, steps=60, derandomize=True)
+    b = built("qemu-8.2", 1, 2)
+    result = fuzz(b.model, list(b.properties),
+                  examples=60, steps=60, derandomize=True)
     assert result.ok, result.message
 
 
 def test_mark_before_place_found_and_shrunk() -> None:
-    model = build_model("qemu-8.2+mark-before-place", 1, 2)
-    result = fuzz(model, properties.select(None, 2), examples=200, steps=60, derandomize=True)
+    b = built("qemu-8.2+mark-before-place", 1, 2)
+    result = fuzz(b.model, list(b.properties),
+                  examples=200, steps=60, derandomize=True)
     assert not result.ok
     assert result.prop == "received-means-placed"
     assert result.sequence and result.sequence[-1].startswith("ram_load_postcopy(")
@@ -29,8 +31,9 @@ def test_mark_before_place_found_and_shrunk() -> None:
 
 
 def test_no_bitmap_rebuild_found_after_a_recovery() -> None:
-    model = build_model("qemu-8.2+no-bitmap-rebuild", 1, 2)
-    result = fuzz(model, properties.select(None, 2), examples=500, steps=80, derandomize=True)
+    b = built("qemu-8.2+no-bitmap-rebuild", 1, 2)
+    result = fuzz(b.model, list(b.properties),
+                  examples=500, steps=80, derandomize=True)
     assert not result.ok
     assert result.prop in ("no-page-lost", "pages-consistent"), result.message
     assert "source_return_path_thread: RESUME_ACK" in result.sequence
@@ -38,8 +41,9 @@ def test_no_bitmap_rebuild_found_after_a_recovery() -> None:
 
 
 def test_no_request_resend_found_after_a_recovery() -> None:
-    model = build_model("qemu-8.2+no-request-resend", 1, 2)
-    result = fuzz(model, properties.select(None, 2), examples=500, steps=80, derandomize=True)
+    b = built("qemu-8.2+no-request-resend", 1, 2)
+    result = fuzz(b.model, list(b.properties),
+                  examples=500, steps=80, derandomize=True)
     assert not result.ok
     assert result.prop == "requests-tracked", result.message
     assert result.sequence[-1] == "source_return_path_thread: RESUME_ACK"
@@ -49,7 +53,7 @@ def test_no_request_resend_found_after_a_recovery() -> None:
 def test_seeded_runs_repeat_and_the_sequence_replays() -> None:
     name = "qemu-8.2+no-request-resend"
     model = build_model(name, 1, 2)
-    props = properties.select(None, 2)
+    props = list(built(name, 1, 2).properties)
     first = fuzz(model, props, examples=500, steps=80, seed=7)
     assert not first.ok
     assert fuzz(model, props, examples=500, steps=80, seed=7).sequence == first.sequence

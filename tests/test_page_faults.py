@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import conftest
 import pytest
-from migcheck.model.versions import build_model
 
-from migcheck import properties
+from migcheck.build import build_model
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
 from migcheck.checker.props import Context, Verdict, check_all
@@ -22,7 +22,7 @@ CASES = [
 def test_fault_violates_its_page_property(fault: str, prop: str) -> None:
     model = build_model(f"qemu-8.2+{fault}", 0, 1)
     ctx = Context(CompiledModel(model), explore(CompiledModel(model)))
-    [result] = check_all(ctx, [properties.BY_NAME[prop]])
+    [result] = check_all(ctx, [conftest.prop(prop, f"qemu-8.2+{fault}", 0, 1)])
     assert result.verdict is Verdict.VIOLATED
     assert result.trace is not None and result.trace.property == prop
     assert result.trace.steps[-1].state  # a shortest counterexample ending in the bad state

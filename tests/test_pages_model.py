@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 
 import pytest
-from migcheck.model.versions import build_model
+from conftest import built
 
-from migcheck import properties
+from migcheck.build import build_model
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
 from migcheck.checker.props import Context, Verdict, check_all
@@ -23,7 +23,7 @@ def _ctx(name: str, failures: int, pages: int) -> Context:
 def test_pages_zero_is_the_protocol_model_state_for_state() -> None:
     a, b = build_model("qemu-8.2", 1), build_model("qemu-8.2", 1, 0)
     assert a.variables == b.variables and a.actions == b.actions
-    assert "pages" not in b.params
+    assert b.params["pages"] == 0  # the report tells --pages 0 from --pages 2
 
 
 def test_pages_add_variables_and_per_page_actions() -> None:
@@ -38,7 +38,7 @@ def test_pages_add_variables_and_per_page_actions() -> None:
 def test_one_page_every_page_property_holds_exhaustively() -> None:
     ctx = _ctx("qemu-8.2", 0, 1)
     assert ctx.graph.complete
-    results = check_all(ctx, properties.select(None, 1))
+    results = check_all(ctx, list(built("qemu-8.2", 0, 1).properties))
     bad = [(r.property.name, r.verdict) for r in results if not r.verdict.ok]
     assert bad == []
     names = {r.property.name: r.verdict for r in results}
@@ -46,7 +46,7 @@ def test_one_page_every_page_property_holds_exhaustively() -> None:
 
 
 def test_page_properties_not_selected_without_pages() -> None:
-    selected = {p.name for p in properties.select(None, 0)}
+    selected = {p.name for p in built("qemu-8.2", 2, 0).properties}
     assert "pages-consistent" not in selected and "recover-exits" in selected
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import functools
 
 import pytest
-from migcheck.model.preempt import with_preempt
-from migcheck.model.versions import build_model
 from scenarios import INTO_POSTCOPY
 
+from migcheck.build import build_model
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.simulate import Simulator
 from migcheck.checker.spec import ModelError
@@ -34,7 +33,7 @@ PREEMPT_SWITCH = INTO_POSTCOPY[:7] + [
 
 @functools.cache
 def sim() -> Simulator:
-    return Simulator(CompiledModel(with_preempt(build_model("qemu-8.2", 1), 1)))
+    return Simulator(CompiledModel(build_model("qemu-8.2", 1, preempt=True)))
 
 
 def moving_threads(s: Simulator, state) -> list[str]:
@@ -81,4 +80,4 @@ def test_candidate_hang_waiting_for_the_first_pong():
 
 def test_preempt_is_refused_for_a_version_without_its_hooks():
     with pytest.raises(ModelError, match="not modelled for qemu-7.2"):
-        with_preempt(build_model("qemu-7.2", 1), 1)
+        build_model("qemu-7.2", 1, preempt=True)

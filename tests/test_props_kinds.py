@@ -6,7 +6,7 @@ import enum
 
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
-from migcheck.checker.expr import TRUE, Var
+from migcheck.checker.expr import TRUE, Var, lift
 from migcheck.checker.props import (
     Context,
     Escapable,
@@ -29,7 +29,6 @@ from migcheck.checker.spec import (
     Model,
     StateVar,
     Wait,
-    sets,
 )
 
 
@@ -51,13 +50,14 @@ WAIT = Wait("worker", "pc", Pc.WAIT, "sem", sem > 0, "toy.c:wait")
 
 def toy(*actions: Action, valid_end=TRUE) -> Context:
     model = Model("toy", "", VARS, ACTORS, tuple(actions), waits=(WAIT,), valid_end=valid_end)
-    model.check_well_formed()
+    model.check()
     compiled = CompiledModel(model)
     return Context(compiled, explore(compiled))
 
 
 def step(name, actor, guard, **effect) -> Action:
-    return Action(name, actor, guard, sets(**effect), "toy.c:" + name.replace(" ", "_"))
+    assigns = tuple((k, lift(v)) for k, v in effect.items())
+    return Action(name, actor, guard, assigns, "toy.c:" + name.replace(" ", "_"))
 
 
 GO_WAIT = step("go wait", "worker", pc.eq(Pc.START), pc=Pc.WAIT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import conftest
 import pytest
 
 from migcheck.checker.trace import load
@@ -19,12 +20,11 @@ from migcheck.realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
 def cex(tmp_path_factory) -> Path:
     """The qemu-7.2 recover-exits counterexample, as `migcheck check` saves it (no pages:
     replay drives QMP only)."""
-    from migcheck import properties
     from migcheck.checker.runner import run_check
     from migcheck.validate import build
 
     out = tmp_path_factory.mktemp("traces")
-    report = run_check(build("qemu-7.2", 2), [properties.BY_NAME["recover-exits"]],
+    report = run_check(build("qemu-7.2", 2), [conftest.prop("recover-exits", "qemu-7.2")],
                        trace_dir=out)
     return report.trace_files["recover-exits"]
 

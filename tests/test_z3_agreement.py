@@ -7,16 +7,16 @@ here (the failures counter kept, K = 1) so that both decide the same finite syst
 from __future__ import annotations
 
 import pytest
-from conftest import context
-from migcheck.model.versions import VERSIONS
+from conftest import built, context
 
-from migcheck import properties
 from migcheck.checker.props import Verdict, check_all
 from migcheck.checker.z3.prover import PROVED, SKIPPED, VIOLATED, WITNESSED, run_prove
+from migcheck.model.versions import BUILT_IN
 
 # every version that exists without pages (the page-fault versions need --pages >= 1 and are
 # covered by tests/test_page_faults.py)
-PROTOCOL_VERSIONS = sorted(v for v in VERSIONS if "+no-" not in v and "+mark" not in v)
+PROTOCOL_VERSIONS = sorted(v.name for v in BUILT_IN
+                           if "+no-" not in v.name and "+mark" not in v.name)
 
 SAME = {Verdict.HOLDS: PROVED, Verdict.VIOLATED: VIOLATED, Verdict.WITNESSED: WITNESSED}
 KINDS = ("invariant", "step invariant", "deadlock", "witness", "liveness")
@@ -25,7 +25,7 @@ KINDS = ("invariant", "step invariant", "deadlock", "witness", "liveness")
 @pytest.mark.parametrize("version", PROTOCOL_VERSIONS)
 def test_explorer_and_z3_agree(version):
     ctx = context(version, 1)
-    props = [p for p in properties.ALL if p.kind in KINDS and p.applies_to(ctx.model)]
+    props = [p for p in built(version, 1).properties if p.kind in KINDS]
     explorer = {r.property.name: r.verdict for r in check_all(ctx, props)}
     z3 = {r.property.name: r.status for r in run_prove(ctx.model, props, depth=45,
                                                        timeout_s=120, unbounded=False).results}

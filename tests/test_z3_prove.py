@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migcheck.model.versions import build_model
+import conftest
 
-from migcheck import properties
+from migcheck.build import build_model
 from migcheck.checker.runner import run_check
 from migcheck.checker.z3.prover import run_prove
 from migcheck.cli import main
@@ -12,7 +12,7 @@ from migcheck.cli import main
 
 def test_qemu72_recover_exits_counterexample_matches_explorer():
     model = build_model("qemu-7.2", 2)
-    prop = properties.BY_NAME["recover-exits"]
+    prop = conftest.prop("recover-exits", "qemu-7.2")
     explorer = run_check(model, [prop]).results[0]
     z3run = run_prove(model, [prop], depth=30, timeout_s=120).results[0]
     assert z3run.status == "violated"

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import functools
 
+import conftest
 import pytest
 import z3
 from conftest import context
-from migcheck.model.versions import build_model
 
-from migcheck import properties
+from migcheck.build import build_model
 from migcheck.checker.z3 import induction, lemmas, ranking
 from migcheck.checker.z3.encode import Encoder
 from migcheck.checker.z3.prover import _samples_inside, goal_of, run_prove
 from migcheck.checker.z3.reach import Reach
 
-RECOVER_EXITS = properties.BY_NAME["recover-exits"]
+RECOVER_EXITS = conftest.prop("recover-exits")
 
 
 @functools.cache

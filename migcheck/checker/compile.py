@@ -7,7 +7,6 @@ of `if guard: emit(successor)`) and runs it with `exec`.  States are tuples of s
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,24 +33,17 @@ State = tuple
 Successors = Callable[[State], list[tuple[int, State]]]
 
 
-def encode_const(value: object) -> object:
-    if isinstance(value, enum.Enum):
-        return list(type(value)).index(value)
-    if isinstance(value, tuple):
-        return tuple(encode_const(v) for v in value)
-    return value
-
-
 class _Source:
     """Expression -> Python source text over local names s0, s1, ..."""
 
-    def __init__(self, var_index: dict[str, int]):
+    def __init__(self, var_index: dict[str, int], code: Callable[[object], object]):
         self.var_index = var_index
+        self.code = code
 
     def __call__(self, node: Expr) -> str:
         match node:
             case Const(value=v):
-                return repr(encode_const(v))
+                return repr(self.code(v))
             case Var(name=n):
                 return f"s{self.var_index[n]}"
             case Eq(left=a, right=b):
@@ -99,7 +91,7 @@ class CompiledModel:
 
     @cached_property
     def _src(self) -> _Source:
-        return _Source(self.model.var_index)
+        return _Source(self.model.var_index, self.model.code)
 
     def _unpack(self) -> str:
         names = ", ".join(f"s{i}" for i in range(len(self.model.variables)))
@@ -182,13 +174,15 @@ class CompiledModel:
 
     def predicate(self, expr: Expr) -> Callable[[State], bool]:
         """Compile a state predicate (property, assumption, valid end) to a function."""
-        return function_of(expr, [v.name for v in self.model.variables])
+        return function_of(expr, [v.name for v in self.model.variables], self.model.code)
 
 
-def function_of(expr: Expr, names: list[str]) -> Callable[[tuple], bool]:
+def function_of(expr: Expr, names: list[str],
+                code: Callable[[object], object]) -> Callable[[tuple], bool]:
     """Compile `expr` into a function of one tuple holding the values of `names`, in order
-    (a whole state, a projection of it, or a (before + after) pair of projections)."""
-    src = _Source({n: i for i, n in enumerate(names)})
+    (a whole state, a projection of it, or a (before + after) pair of projections);
+    `code` encodes constants (the model's `Model.code`)."""
+    src = _Source({n: i for i, n in enumerate(names)}, code)
     unpack = "".join(f"s{i}, " for i in range(len(names)))
     text = f"def pred(s):\n    ({unpack}) = s\n    return {src(expr)}\n"
     namespace: dict[str, object] = {}

@@ -6,17 +6,45 @@ encoder translates the same trees to z3 terms, and the views print them.  The la
 deliberately small: constants, variables, comparisons, boolean connectives, small-integer
 arithmetic, if-then-else, and fixed-size tuples with constant indices.
 
-Values are plain Python ints, bools and `enum.Enum` members (the compiler turns enum members
-into their position in the enum, so states are tuples of small ints).
+Values are plain Python ints, bools and symbols.  A symbol is a member of a named, open set of
+names (a `Symbol`: kind, name and the label observers see); a Python `enum.Enum` member is
+taken as the symbol of its class, so model files can use enums while a designer's file can add
+members to a kind without editing them.  Engines encode a symbol as its position among its
+kind's members in the model (`Model.code`), so states are tuples of small ints.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-Value = int | bool | enum.Enum
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """One member of an open set of names (a MigrationStatus, a thread's program point, ...)."""
+
+    kind: str
+    name: str
+    label: str = field(default="", compare=False, hash=False)
+
+    def __repr__(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def symbol(value: object) -> object:
+    """Enum members (also inside tuples) become Symbols; other values pass through."""
+    if isinstance(value, enum.Enum):
+        return Symbol(type(value).__name__, value.name, str(value.value))
+    if isinstance(value, tuple):
+        return tuple(symbol(v) for v in value)
+    return value
+
+
+Value = int | bool | Symbol
 
 
 class Expr:
@@ -67,6 +95,9 @@ class Expr:
 @dataclass(frozen=True, slots=True, eq=True)
 class Const(Expr):
     value: Value | tuple
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", symbol(self.value))
 
 
 @dataclass(frozen=True, slots=True, eq=True)
@@ -147,7 +178,7 @@ def lift(value: object) -> Expr:
     """Turn a Python value into a node (nodes pass through)."""
     if isinstance(value, Expr):
         return value
-    if isinstance(value, bool | int | enum.Enum):
+    if isinstance(value, bool | int | enum.Enum | Symbol):
         return Const(value)
     if isinstance(value, tuple):
         return Tuple(tuple(lift(v) for v in value))
@@ -224,7 +255,7 @@ def show(node: Expr) -> str:
     """A compact, human-readable rendering (used in docs, errors and the SARIF output)."""
     match node:
         case Const(value=v):
-            return v.name if isinstance(v, enum.Enum) else repr(v)
+            return v.name if isinstance(v, Symbol) else repr(v)
         case Var(name=n):
             return n
         case Not(arg=Eq(left=a, right=b)):

@@ -27,7 +27,7 @@ import numpy as np
 
 from migcheck.checker.compile import CompiledModel, State, function_of
 from migcheck.checker.explore import StateGraph
-from migcheck.checker.expr import Expr, Var, all_of, variables
+from migcheck.checker.expr import Expr, Symbol, Var, all_of, variables
 from migcheck.checker.graphalgo import reaches, scc_labels, shortest_path
 from migcheck.checker.spec import Wait
 from migcheck.checker.trace import Step, Trace
@@ -181,7 +181,7 @@ class Context:
         return values[code] if len(code) else np.zeros(0, dtype=bool)
 
     def _on_projections(self, expr: Expr, names: tuple[str, ...], distinct: list) -> np.ndarray:
-        pred = function_of(expr, list(names))
+        pred = function_of(expr, list(names), self.model.code)
         return np.fromiter((bool(pred(p)) for p in distinct), dtype=bool, count=len(distinct))
 
     def first(self, mask: np.ndarray) -> int | None:
@@ -197,7 +197,7 @@ class Context:
             return Step(decoded)
         act = self.compiled.actions[action]
         # the action's explicit events; state-change events are added by trace()
-        return Step(decoded, act.name, act.actor, act.qemu, act.command, act.reply, act.events)
+        return Step(decoded, act.name, act.actor, act.cites, act.call, act.reply, act.events)
 
     def trace(
         self,
@@ -237,18 +237,18 @@ def _with_state_events(step: Step, model, before: State, after: State) -> Step:
     for i, var in enumerate(model.variables):
         if var.event and before[i] != after[i]:
             value = var.domain.decode(after[i])
-            events.append((var.event, getattr(value, "qapi", str(value))))
+            events.append((var.event, getattr(value, "label", str(value))))
     if not events:
         return step
-    return Step(step.state, step.action, step.actor, step.qemu, step.command, step.reply,
+    return Step(step.state, step.action, step.actor, step.cites, step.call, step.reply,
                 tuple(events) + step.events)
 
 
 def plain(decoded: dict[str, object]) -> dict[str, object]:
-    """Enum members become their names, so fresh and reloaded traces look the same."""
+    """Symbols become their names, so fresh and reloaded traces look the same."""
 
     def conv(v: object) -> object:
-        if isinstance(v, enum.Enum):
+        if isinstance(v, Symbol):
             return v.name
         if isinstance(v, tuple):
             return tuple(conv(x) for x in v)
@@ -289,7 +289,8 @@ class StepInvariant(Property):
         width = max(len(distinct), 1)
         pair = code[ctx.src] * width + code[ctx.dst]
         uniq, inverse = np.unique(pair, return_inverse=True)
-        check = function_of(self.predicate, [*names, *(f"next_{n}" for n in names)])
+        check = function_of(self.predicate, [*names, *(f"next_{n}" for n in names)],
+                            ctx.model.code)
         ok = np.fromiter((bool(check(distinct[u // width] + distinct[u % width])) for u in uniq),
                          dtype=bool, count=len(uniq))
         bad_edges = np.flatnonzero(~ok[inverse])

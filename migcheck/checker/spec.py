@@ -1,18 +1,24 @@
 """The shape every protocol model has: typed state variables and guarded actions.
 
-A model is data.  `model/` fills these classes with QEMU's names; the engines
-(`migcheck.checker.compile`, `migcheck.checker.explore`, the z3 encoder, the Hypothesis rules) only read them
-and never mention a QEMU name themselves.
+A model is data.  The application fills these classes with its protocol's names; the engines
+(`compile`, `explore`, the z3 encoder, the Hypothesis rules, trace validation) only read them
+and never mention a protocol name themselves.  Models are built and changed with the edits of
+`migcheck.checker.edit`; `Model.check` rejects a malformed one with one clear message.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
-from migcheck.checker.expr import TRUE, Expr, Var, all_of, lift, variables
+from migcheck.checker.expr import TRUE, Const, Eq, Expr, Or, Symbol, Var, all_of, symbol
+
+
+class ModelError(ValueError):
+    """A model that the engines cannot read (a designer's mistake): one line for the user."""
+
 
 # ---------------------------------------------------------------- domains
 
@@ -38,27 +44,61 @@ class IntDomain:
         return tuple(range(self.lo, self.hi + 1))
 
     def encode(self, value: object) -> object:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)  # type: ignore[call-overload]
 
     def decode(self, code: object) -> object:
         return code
 
 
-@dataclass(frozen=True)
 class EnumDomain:
-    """Members of an enum, stored as their position in the enum's definition order."""
+    """Members of a kind of symbol, stored as their position (members are only ever appended,
+    so a widened kind keeps every old member's code).
 
-    enum_cls: type[enum.Enum]
+    `EnumDomain(SomeEnum)` takes an enum class's members; `EnumDomain("Kind", members)` takes
+    symbols (or enum members) directly."""
 
-    @cached_property
-    def members(self) -> tuple[enum.Enum, ...]:
-        return tuple(self.enum_cls)
+    __slots__ = ("kind", "members", "_index")
+
+    def __init__(self, source: type[enum.Enum] | str, members: Iterable[object] = ()) -> None:
+        if isinstance(source, str):
+            kind, syms = source, tuple(symbol(m) for m in members)
+        else:
+            kind, syms = source.__name__, tuple(symbol(m) for m in source)
+        for s in syms:
+            if not isinstance(s, Symbol) or s.kind != kind:
+                raise ModelError(f"{s!r} is not a member of {kind}")
+        self.kind: str = kind
+        self.members: tuple[Symbol, ...] = syms  # type: ignore[assignment]
+        self._index = {s.name: i for i, s in enumerate(self.members)}
+        if len(self._index) != len(syms):
+            raise ModelError(f"{kind}: duplicate member names")
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, EnumDomain)
+                and (self.kind, self.members) == (other.kind, other.members))
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.members))
+
+    def __repr__(self) -> str:
+        return f"EnumDomain({self.kind!r}, {len(self.members)} members)"
 
     def values(self) -> tuple:
         return self.members
 
+    def widened(self, extra: Iterable[Symbol]) -> EnumDomain:
+        return EnumDomain(self.kind, self.members + tuple(extra))
+
+    def index(self, name: str) -> int | None:
+        return self._index.get(name)
+
     def encode(self, value: object) -> object:
-        return self.members.index(value)  # type: ignore[arg-type]
+        sym = symbol(value)
+        code = (self._index.get(sym.name)
+                if isinstance(sym, Symbol) and sym.kind == self.kind else None)
+        if code is None:
+            raise ModelError(f"{sym!r} is not a member of {self.kind}")
+        return code
 
     def decode(self, code: object) -> object:
         return self.members[code]  # type: ignore[index]
@@ -75,21 +115,29 @@ class TupleDomain:
         raise TypeError("tuple domains are not enumerated")
 
     def encode(self, value: object) -> object:
-        return tuple(self.elem.encode(v) for v in value)  # type: ignore[union-attr]
+        return tuple(self.elem.encode(v) for v in value)  # type: ignore[attr-defined]
 
     def decode(self, code: object) -> object:
-        return tuple(self.elem.decode(c) for c in code)  # type: ignore[union-attr]
+        return tuple(self.elem.decode(c) for c in code)  # type: ignore[attr-defined]
 
 
 Domain = BoolDomain | IntDomain | EnumDomain | TupleDomain
+
+
+def scalar(domain: Domain) -> Domain:
+    """The element domain under any tuple nesting."""
+    while isinstance(domain, TupleDomain):
+        domain = domain.elem
+    return domain
+
 
 # ---------------------------------------------------------------- model pieces
 
 
 class ActorKind(enum.Enum):
-    THREAD = "thread"  # a QEMU thread (or the main loop): weakly fair
-    ENV = "env"  # the network: never obliged to act
-    ADMIN = "admin"  # the operator issuing QMP commands: never obliged to act
+    THREAD = "thread"  # a thread of the implementation: weakly fair
+    ENV = "env"  # the environment (a network): never obliged to act
+    ADMIN = "admin"  # the operator issuing commands: never obliged to act
 
 
 @dataclass(frozen=True)
@@ -99,7 +147,7 @@ class StateVar:
     init: object
     doc: str
     lane: str  # the thread / channel / admin column a viewer shows it in
-    event: str | None = None  # "src"/"dst": a change emits a MIGRATION event on that side
+    event: str | None = None  # a side name: a change emits an event (the value's label) there
     role: str | None = None  # "bound": a counter that only limits the check (prove drops it)
 
 
@@ -107,9 +155,10 @@ class StateVar:
 class Actor:
     name: str
     kind: ActorKind
-    side: str  # "src", "dst" or "net"/"admin"
+    side: str  # where it lives, e.g. "src", "dst", "net", "admin"
     doc: str
-    qemu: str = ""  # QEMU's thread name, where it has one
+    label: str = ""  # the implementation's own name for it (a thread name), where it has one
+    pc: str | None = None  # sequential: the variable holding its program point
 
     @property
     def fair(self) -> bool:
@@ -117,38 +166,68 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A request an operator issues: target (a side), command name and arguments."""
+
+    target: str
+    name: str
+    args: tuple[tuple[str, object], ...] = ()
+
+    def flags(self) -> frozenset[str]:
+        """The boolean arguments that are true, as `key=true`."""
+        return frozenset(f"{k}=true" for k, v in self.args if v is True)
+
+    def describe(self) -> str:
+        words = [f"{k}={'true' if v is True else v}" for k, v in self.args]
+        return " ".join([f"{self.target}: {self.name}", *words])
+
+
+@dataclass(frozen=True)
 class Action:
-    """One atomic step: when `guard` holds, `actor` may perform `effect` (all at once)."""
+    """One atomic step: when the guard holds, `actor` may perform `effect` (all at once).
+
+    `guard` is the action's own condition; `strengthened` holds the conjuncts other layers
+    added (with the layer's name), so a later change of the guard keeps them.  `origin` names
+    the layer behind the guard and behind each assignment (what `models --show` prints)."""
 
     name: str
     actor: str
     guard: Expr
     effect: tuple[tuple[str, Expr], ...]
-    qemu: str  # "file.c:function" the step stands for
+    cites: str  # "file.c:function" of the implementation the step stands for
     doc: str = ""
-    command: str | None = None  # QMP command name, for admin actions
-    reply: str | None = None  # None = accepted; otherwise QEMU's error text (a refusal)
+    call: Call | None = None  # the operator's command, for admin actions
+    reply: str | None = None  # None = accepted; otherwise the error reply's text
     events: tuple[tuple[str, str], ...] = ()  # events emitted besides state changes
-    source: tuple[str, int] = ("", 0)  # where in model/ the action is written
+    source: tuple[str, int] = ("", 0)  # where the action is written
+    strengthened: tuple[tuple[Expr, str], ...] = ()
+    origin: tuple[tuple[str, str], ...] = ()  # (part, layer): part is "guard" or a variable
+    touched: tuple[tuple[str, str, tuple[str, int]], ...] = ()  # (layer, why, where) edits
 
     @property
     def refused(self) -> bool:
         return self.reply is not None
+
+    @property
+    def full_guard(self) -> Expr:
+        return all_of(self.guard, *(g for g, _ in self.strengthened))
+
+    def assigned(self, var: str) -> Expr | None:
+        return next((e for t, e in self.effect if t == var), None)
 
 
 @dataclass(frozen=True)
 class Wait:
     """A blocking point: a thread at `pc_var == pc` sleeps until `until` holds.
 
-    `on` names what it waits for (a semaphore such as "rp_sem", or "join(return path)").
-    """
+    `on` names what it waits for (a semaphore, or "join(<thread>)")."""
 
     actor: str
     pc_var: str
-    pc: enum.Enum
+    pc: object
     on: str
     until: Expr
-    qemu: str
+    cites: str
 
     def at(self) -> Expr:
         return Var(self.pc_var).eq(self.pc)
@@ -156,10 +235,9 @@ class Wait:
 
 @dataclass(frozen=True)
 class Assumption:
-    """A named restriction on the environment or the admin, conjoined into some guards.
+    """A named restriction on the environment or the operator, conjoined into some guards.
 
-    Assumptions are how a check scopes itself; every run prints those in force.
-    """
+    Assumptions are how a check scopes itself; every run prints those in force."""
 
     name: str
     doc: str
@@ -184,9 +262,11 @@ class Model:
     actions: tuple[Action, ...]
     waits: tuple[Wait, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
-    valid_end: Expr = TRUE  # states where no QEMU thread may step without it being a deadlock
+    valid_end: Expr = TRUE  # states where no thread may step without it being a deadlock
     params: Mapping[str, object] = field(default_factory=dict)
     bounds: tuple[str, ...] = ()  # prose for each finite bound the model imposes
+    meta: Mapping[str, object] = field(default_factory=dict)  # the application's annotations
+    layers: tuple[str, ...] = ()  # the layers composed into it, in order
 
     @cached_property
     def var_index(self) -> dict[str, int]:
@@ -196,6 +276,35 @@ class Model:
     def actor_index(self) -> dict[str, int]:
         return {a.name: i for i, a in enumerate(self.actors)}
 
+    @cached_property
+    def action_index(self) -> dict[str, int]:
+        return {a.name: i for i, a in enumerate(self.actions)}
+
+    @cached_property
+    def kinds(self) -> dict[str, EnumDomain]:
+        """Every kind of symbol the variables hold, with its members (one list per kind)."""
+        out: dict[str, EnumDomain] = {}
+        for v in self.variables:
+            dom = scalar(v.domain)
+            if isinstance(dom, EnumDomain) and out.setdefault(dom.kind, dom) != dom:
+                raise ModelError(f"model {self.name}: variables disagree on the members of"
+                                 f" {dom.kind}")
+        return out
+
+    def code(self, value: object) -> object:
+        """A constant as the engines store it: a symbol is its position in its kind."""
+        value = symbol(value)
+        if isinstance(value, Symbol):
+            dom = self.kinds.get(value.kind)
+            index = dom.index(value.name) if dom is not None else None
+            if index is None:
+                raise ModelError(f"model {self.name}: {value!r} is not a member of"
+                                 f" {value.kind}")
+            return index
+        if isinstance(value, tuple):
+            return tuple(self.code(v) for v in value)
+        return value
+
     def var(self, name: str) -> StateVar:
         return self.variables[self.var_index[name]]
 
@@ -203,222 +312,60 @@ class Model:
         return self.actors[self.actor_index[name]]
 
     def action(self, name: str) -> Action:
-        for a in self.actions:
-            if a.name == name:
-                return a
-        raise KeyError(name)
+        index = self.action_index.get(name)
+        if index is None:
+            raise ModelError(f"model {self.name} has no action {name!r}")
+        return self.actions[index]
+
+    def actors_of(self, *kinds: ActorKind) -> frozenset[str]:
+        return frozenset(a.name for a in self.actors if a.kind in kinds)
 
     def guarded(self, action: Action) -> Expr:
-        """The action's guard with every assumption that restricts it."""
+        """The action's full guard with every assumption that restricts it."""
         extra = [a.guard for a in self.assumptions if a.applies_to(action.name)]
-        return all_of(action.guard, *extra)
+        return all_of(action.full_guard, *extra)
 
     def initial(self) -> tuple:
-        return tuple(v.domain.encode(v.init) for v in self.variables)
+        return tuple(v.domain.encode(symbol(v.init)) for v in self.variables)
 
     def decode(self, state: tuple) -> dict[str, object]:
         return {v.name: v.domain.decode(c) for v, c in zip(self.variables, state, strict=True)}
 
-    def with_changes(self, name: str, doc: str, changes: Iterable[Change]) -> Model:
-        model = replace(self, name=name, doc=doc)
-        for change in changes:
-            model = change.apply(model)
-        model.check_well_formed()
-        return model
+    def program_points(self, action: Action) -> tuple[tuple[object, ...], object | None]:
+        """For an action of a sequential actor: the program points it starts from (read off
+        its guard's `pc == point` conjuncts) and the one it goes to (None: it stays)."""
+        pc = self.actor(action.actor).pc
+        if pc is None:
+            return (), None
+        starts: tuple[object, ...] = ()
+        for part in _conjuncts(action.full_guard):
+            found = _points(part, pc)
+            if found:
+                starts = found
+                break
+        target = action.assigned(pc)
+        return starts, (target.value if isinstance(target, Const) else None)
 
-    def check_well_formed(self) -> None:
-        """Reject a malformed model with one clear message (ModelError)."""
-        names = [v.name for v in self.variables]
-        if len(set(names)) != len(names):
-            raise ModelError(f"model {self.name}: duplicate state variable names")
-        actions = [a.name for a in self.actions]
-        dupes = {n for n in actions if actions.count(n) > 1}
-        if dupes:
-            raise ModelError(f"model {self.name}: duplicate action names {sorted(dupes)}")
-        known = set(names)
-        for a in self.actions:
-            if a.actor not in self.actor_index:
-                raise ModelError(f"action {a.name}: unknown actor {a.actor!r}")
-            used = variables(self.guarded(a))
-            for target, value in a.effect:
-                if target not in known:
-                    raise ModelError(f"action {a.name}: assigns unknown variable {target!r}")
-                used |= variables(value)
-            if used - known:
-                raise ModelError(f"action {a.name}: reads unknown variables {sorted(used - known)}")
-            if not a.qemu:
-                raise ModelError(f"action {a.name}: names no QEMU function")
-        for w in self.waits:
-            if w.pc_var not in known or variables(w.until) - known:
-                raise ModelError(f"wait of {w.actor} at {w.pc}: unknown variable")
+    def check(self) -> Model:
+        """Reject a malformed model with one clear message (ModelError); return it."""
+        from migcheck.checker.wellformed import check_model
+
+        check_model(self)
+        return self
 
 
-class ModelError(ValueError):
-    """A model that the engines cannot read."""
+def _conjuncts(guard: Expr) -> tuple[Expr, ...]:
+    from migcheck.checker.expr import And
+
+    return guard.args if isinstance(guard, And) else (guard,)
 
 
-# ---------------------------------------------------------------- versions as differences
-
-
-class Change:
-    def apply(self, model: Model) -> Model:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class ReplaceAction(Change):
-    """Change some fields of one action (guard, effect, qemu, doc, reply, events)."""
-
-    name: str
-    fields: Mapping[str, object]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        model.action(self.name)  # raises KeyError for an unknown name
-        actions = tuple(
-            replace(a, **self.fields) if a.name == self.name else a for a in model.actions
-        )
-        return replace(model, actions=actions)
-
-
-@dataclass(frozen=True)
-class RemoveAction(Change):
-    name: str
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        model.action(self.name)
-        return replace(model, actions=tuple(a for a in model.actions if a.name != self.name))
-
-
-@dataclass(frozen=True)
-class AddActions(Change):
-    actions: tuple[Action, ...]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, actions=model.actions + self.actions)
-
-
-@dataclass(frozen=True)
-class AddVariables(Change):
-    variables: tuple[StateVar, ...]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, variables=model.variables + self.variables)
-
-
-@dataclass(frozen=True)
-class DropAssumption(Change):
-    name: str
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        if self.name not in {a.name for a in model.assumptions}:
-            raise ModelError(f"no assumption named {self.name!r} in {model.name}")
-        kept = tuple(a for a in model.assumptions if a.name != self.name)
-        return replace(model, assumptions=kept)
-
-
-@dataclass(frozen=True)
-class AddAssumption(Change):
-    assumption: Assumption
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, assumptions=model.assumptions + (self.assumption,))
-
-
-@dataclass(frozen=True)
-class SetValidEnd(Change):
-    valid_end: Expr
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, valid_end=self.valid_end)
-
-
-def sets(**assignments: object) -> tuple[tuple[str, Expr], ...]:
-    """Effect helper: `sets(src_state=MigrationStatus.PAUSED, rp_sem=Var('rp_sem') + 1)`."""
-    return tuple((name, lift(value)) for name, value in assignments.items())
-
-
-def v(name: str) -> Var:
-    return Var(name)
-
-
-@dataclass(frozen=True)
-class DropAssignment(Change):
-    """Remove the assignment of `var` from the named actions (e.g. a kick a version lacks)."""
-
-    actions: tuple[str, ...]
-    var: str
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        for name in self.actions:
-            model.action(name)
-        out = []
-        for a in model.actions:
-            if a.name in self.actions:
-                kept = tuple((t, e) for t, e in a.effect if t != self.var)
-                if len(kept) == len(a.effect):
-                    raise ModelError(f"action {a.name} does not assign {self.var}")
-                a = replace(a, effect=kept)
-            out.append(a)
-        return replace(model, actions=tuple(out))
-
-
-@dataclass(frozen=True)
-class ExtendEffect(Change):
-    """Add assignments to an action's effect (an assignment to an already-assigned variable
-    replaces it).  `effect` may read the action's own assignments' targets only as before."""
-
-    name: str
-    effect: tuple[tuple[str, Expr], ...]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        model.action(self.name)
-        out = []
-        for a in model.actions:
-            if a.name == self.name:
-                new = dict(a.effect)
-                new.update(dict(self.effect))
-                a = replace(a, effect=tuple(new.items()))
-            out.append(a)
-        return replace(model, actions=tuple(out))
-
-
-@dataclass(frozen=True)
-class StrengthenGuard(Change):
-    """Conjoin a condition to an action's guard."""
-
-    name: str
-    condition: Expr
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        model.action(self.name)
-        actions = tuple(replace(a, guard=all_of(a.guard, self.condition))
-                        if a.name == self.name else a for a in model.actions)
-        return replace(model, actions=actions)
-
-
-@dataclass(frozen=True)
-class AddActors(Change):
-    actors: tuple[Actor, ...]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, actors=model.actors + self.actors)
-
-
-@dataclass(frozen=True)
-class AddWaits(Change):
-    waits: tuple[Wait, ...]
-    why: str
-
-    def apply(self, model: Model) -> Model:
-        return replace(model, waits=model.waits + self.waits)
+def _points(part: Expr, pc: str) -> tuple[object, ...]:
+    """The constants `part` allows `pc` to be (`pc == c`, or a disjunction of them)."""
+    if isinstance(part, Eq) and part.left == Var(pc) and isinstance(part.right, Const):
+        return (part.right.value,)
+    if isinstance(part, Or):
+        found = [_points(a, pc) for a in part.args]
+        if all(found):
+            return tuple(p for f in found for p in f)
+    return ()

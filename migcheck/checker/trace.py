@@ -2,8 +2,9 @@
 
 The Informal Trace Format (ITF, used by Apalache and Quint) is `{"#meta", "vars", "states",
 "loop"}`; each state is an object of variable values.  migcheck adds, in each state's `#meta`,
-the step that led to it: action, actor, QEMU function, QMP command and reply, and the
-MIGRATION events it emitted.  Enum values are written by name, tuples as `{"#tup": [...]}`.
+the step that led to it: action, actor, the implementation function it cites, the operator's
+command (target, name, arguments) and its reply, and the events it emitted.  Symbols are
+written by name, tuples as `{"#tup": [...]}`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import enum
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from migcheck.checker.expr import Symbol
+from migcheck.checker.spec import Call
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -24,8 +28,8 @@ class Step:
     state: dict[str, object]
     action: str | None = None
     actor: str | None = None
-    qemu: str | None = None
-    command: str | None = None
+    cites: str | None = None  # the implementation function the action stands for
+    call: Call | None = None  # the operator's command, for admin actions
     reply: str | None = None
     events: tuple[tuple[str, str], ...] = ()
 
@@ -74,7 +78,7 @@ class TraceFileError(ValueError):
 
 
 def _to_itf(value: object) -> object:
-    if isinstance(value, enum.Enum):
+    if isinstance(value, Symbol | enum.Enum):
         return value.name
     if isinstance(value, tuple):
         return {"#tup": [_to_itf(v) for v in value]}
@@ -100,9 +104,10 @@ def to_json(trace: Trace) -> dict:
     for i, step in enumerate(trace.steps):
         meta = {"index": i}
         if step.action is not None:
-            meta.update(action=step.action, actor=step.actor, qemu=step.qemu)
-            if step.command:
-                meta["command"] = step.command
+            meta.update(action=step.action, actor=step.actor, cites=step.cites)
+            if step.call is not None:
+                meta["call"] = {"target": step.call.target, "name": step.call.name,
+                                "args": dict(step.call.args)}
                 meta["reply"] = step.reply if step.reply is not None else "ok"
             if step.events:
                 meta["events"] = [{"side": s, "status": st} for s, st in step.events]
@@ -150,9 +155,13 @@ def from_json(doc: object) -> Trace:
             state = {k: _from_itf(raw[k]) for k in names}
             events = tuple((e["side"], e["status"]) for e in smeta.get("events", ()))
             reply = smeta.get("reply")
-            steps.append(Step(state, smeta.get("action"), smeta.get("actor"), smeta.get("qemu"),
-                              smeta.get("command"), None if reply in (None, "ok") else reply,
-                              events))
+            call = smeta.get("call")
+            if call is not None:
+                call = Call(str(call["target"]), str(call["name"]),
+                            tuple((str(k), v) for k, v in dict(call.get("args", {})).items()))
+            steps.append(Step(state, smeta.get("action"), smeta.get("actor"),
+                              smeta.get("cites"), call,
+                              None if reply in (None, "ok") else reply, events))
             blocked += [(i, b["actor"], b["on"]) for b in smeta.get("blocked", ())]
         return Trace(
             model=meta.get("source", "?"), property=meta.get("property", "?"),

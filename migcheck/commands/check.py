@@ -10,22 +10,13 @@ from rich.console import Console
 
 from migcheck.checker.runner import run_check
 from migcheck.checker.views import junit, report_json, sarif, text
-from migcheck.commands.common import failures_arg, load_model, load_properties, pages_arg
+from migcheck.commands.options import add_model_options, config_of, load, select
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
-DEFAULT_MODEL = "qemu-8.2"
-DEFAULT_FAILURES = 2
-DEFAULT_PAGES = 2
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=DEFAULT_MODEL, help="model version (see `migcheck models`)")
-    p.add_argument("--failures", type=failures_arg, default=DEFAULT_FAILURES, metavar="K",
-                   help="at most K channel failures (default 2)")
-    p.add_argument("--pages", type=pages_arg, default=DEFAULT_PAGES, metavar="N",
-                   help="guest pages in the model, 0..4 (default 2; 0: protocol only)")
-    p.add_argument("--preempt", action="store_true",
-                   help="postcopy-preempt on (experimental; much larger state space)")
+    add_model_options(p)
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the verdicts as JSON")
@@ -50,10 +41,9 @@ def progress_printer(console: Console):
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model, args.failures, args.pages, args.preempt)
-    props = load_properties(args.properties, args.pages)
-    if not args.properties:  # by default, only what this model can talk about
-        props = [p for p in props if p.applies_to(model)]
+    built = load(config_of(args))
+    model = built.model
+    props = select(built, args.properties)
     out = Console() if sys.stdout.isatty() else Console(width=120)
     err = Console(stderr=True)
     report = run_check(model, props, progress=progress_printer(err), trace_dir=args.traces,

@@ -5,21 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from migcheck.checker import trace as tracefile
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
-from migcheck.checker.trace import TraceFileError, load
 from migcheck.checker.views import stategraph
 from migcheck.cli import UsageError
-from migcheck.commands.check import DEFAULT_FAILURES, DEFAULT_MODEL
-from migcheck.commands.common import failures_arg, load_model
+from migcheck.commands.options import add_model_options, config_of, load
 
 HELP = "draw the reachable state graph over (src_state, dst_state) as DOT and SVG"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=DEFAULT_MODEL, help="model version (see `migcheck models`)")
-    p.add_argument("--failures", type=failures_arg, default=DEFAULT_FAILURES, metavar="K",
-                   help="at most K channel failures (default 2)")
+    add_model_options(p, pages=0)
     p.add_argument("--trace", type=Path, metavar="FILE",
                    help="highlight this counterexample's path (a saved *.itf.json)")
     p.add_argument("--layout", choices=("auto", "dot", "grid"), default="auto",
@@ -29,12 +26,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model, args.failures)
+    model = load(config_of(args)).model
     trace = None
     if args.trace is not None:
         try:
-            trace = load(args.trace)
-        except TraceFileError as exc:
+            trace = tracefile.load(args.trace)
+        except tracefile.TraceFileError as exc:
             raise UsageError(str(exc)) from None
         if trace.model != model.name:
             raise UsageError(f"{args.trace} is a trace of {trace.model}, not of {model.name}")

@@ -7,20 +7,21 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
+from migcheck.commands.options import add_model_options, config_of, load
+
 HELP = "list the properties"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    pass
+    add_model_options(p, pages=1)
 
 
 def run(args: argparse.Namespace) -> int:
-    from migcheck import properties
-
-    table = Table(show_lines=True)
+    built = load(config_of(args))
+    table = Table(show_lines=True, title=f"properties of {built.config.describe()}")
     for col in ("property", "kind", "statement", "rests on"):
         table.add_column(col)
-    for p in properties.ALL:
+    for p in built.properties:
         table.add_row(p.name, p.kind, p.statement, p.rests_on)
     Console().print(table)
     return 0

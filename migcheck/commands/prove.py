@@ -14,7 +14,7 @@ from migcheck.checker.runner import trace_path
 from migcheck.checker.trace import save
 from migcheck.checker.views import text
 from migcheck.cli import UsageError
-from migcheck.commands.common import failures_arg, load_model, load_properties, pages_arg
+from migcheck.commands.options import add_model_options, config_of, int_arg, load, select
 
 HELP = ("prove the properties with z3 for any number of failures (counterexamples by BMC at"
         " --failures)")
@@ -23,32 +23,14 @@ STYLE = {"proved": "bold green", "witnessed": "green", "violated": "bold red",
          "unknown": "yellow", "skipped": "dim"}
 
 
-def _positive(kind: str):
-    def parse(value: str) -> int:
-        try:
-            n = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{kind} must be an integer, not {value!r}") from None
-        if n < 1:
-            raise argparse.ArgumentTypeError(f"{kind} must be at least 1")
-        return n
-    return parse
-
-
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="qemu-8.2", help="model version (see `migcheck models`)")
+    add_model_options(p, pages=0, preempt=False)
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="prove only this property (repeatable)")
-    p.add_argument("--depth", type=_positive("--depth"), default=40, metavar="D",
+    p.add_argument("--depth", type=int_arg("--depth", 1), default=40, metavar="D",
                    help="BMC depth for counterexamples and witnesses (default 40)")
-    p.add_argument("--timeout", type=_positive("--timeout"), default=300, metavar="S",
+    p.add_argument("--timeout", type=int_arg("--timeout", 1), default=300, metavar="S",
                    help="give up (unknown) after S seconds per z3 search (default 300)")
-    p.add_argument("--failures", type=failures_arg, default=2, metavar="K",
-                   help="bound for counterexample runs and the explorer's hints (default 2);"
-                        " proofs cover every K")
-    p.add_argument("--pages", type=pages_arg, default=0, metavar="N",
-                   help="guest pages in the model (default 0: the protocol alone); with N >= 1"
-                        " the page properties are proved too, for every K at that N (slower)")
     p.add_argument("--traces", type=Path, default=Path("reports/traces"), metavar="DIR",
                    help="where counterexamples are saved (default reports/traces)")
     p.add_argument("--lemmas", action="store_true", help="print every lemma a proof used")
@@ -59,12 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.failures == 0:  # the abstraction keeps the guard `failures < K`: K=0 allows none
         raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")
-    model = load_model(args.model, args.failures, args.pages)
-    props = load_properties(args.properties, args.pages)
-    unusable = [p.name for p in props if not p.applies_to(model)]
-    if args.properties and unusable:
-        raise UsageError(f"property {unusable[0]!r} does not apply to {model.name}")
-    props = [p for p in props if p.applies_to(model)]
+    built = load(config_of(args))
+    model, props = built.model, select(built, args.properties)
     out = Console() if sys.stdout.isatty() else Console(width=120)
     report = run_prove(model, props, depth=args.depth, timeout_s=args.timeout)
     out.print(f"[bold]model[/] {model.name}: {model.doc}")

@@ -20,7 +20,9 @@ from migcheck.checker.spec import ModelError
 from migcheck.checker.trace import save
 from migcheck.checker.views.text import print_step
 from migcheck.cli import UsageError
-from migcheck.commands.common import failures_arg
+from migcheck.commands.options import int_arg
+from migcheck.model.config import MAX_FAILURES
+from migcheck.model.versions import BUILT_IN
 from migcheck.validate import TraceError, model_for, validate_file
 from migcheck.validate.search import Match
 
@@ -31,16 +33,15 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("trace", type=Path, help="a trace recorded by `migcheck record` (*.jsonl)")
     p.add_argument("--model", default=None,
                    help="model version (default: try all and tabulate)")
-    p.add_argument("--failures", type=failures_arg, default=None, metavar="K",
+    p.add_argument("--failures", type=int_arg("--failures", 0, MAX_FAILURES), default=None,
+                   metavar="K",
                    help="channel failure bound (default: 2 per break mark in the trace)")
     p.add_argument("--save", type=Path, default=None, metavar="FILE",
                    help="write the matched model path as ITF JSON")
 
 
 def _versions() -> list[str]:
-    from migcheck.model.versions import VERSIONS
-
-    return list(VERSIONS)
+    return [v.name for v in BUILT_IN]
 
 
 def _run_one(path: Path, name: str, failures: int | None) -> Match:

@@ -73,8 +73,10 @@ class Outcome:
     detail: str
 
 
-def _side(step: ModelStep) -> str:
-    return (step.action or "").partition(": ")[0]
+def _args(step: ModelStep, uri: str) -> dict:
+    """The QMP arguments of a replayed command: the model's own (resume: true) plus the URI."""
+    assert step.call is not None
+    return {"uri": uri, **dict(step.call.args)}
 
 
 def _status_events(trace: Trace, i: int, status_vars: dict[str, str]) -> list[tuple[str, str]]:
@@ -94,7 +96,7 @@ def _fails_before_accept(trace: Trace, i: int, end: int) -> bool:
             return True
         if step.action in DST_ACCEPTS:
             return False
-        if step.actor == "admin" and step.command in CONNECTS:
+        if step.call is not None and step.call.name in CONNECTS:
             return False
     return False
 
@@ -119,17 +121,15 @@ def scenario(trace: Trace) -> list:
     broken = False
     for i in range(1, end):
         step = trace.steps[i]
-        if step.actor == "admin" and step.command:
-            side = _side(step)
+        if step.call is not None:
+            side, name = step.call.target, step.call.name
             expect = "error" if step.refused else "ok"
-            if step.command == INCOMING and not step.refused:
+            if name == INCOMING and not step.refused:
                 continue
-            if step.command == RECOVER_CMD:
-                steps += [NewDstSocket(), cmd(side, step.command, {"uri": "{dst_uri}"}, expect)]
-            elif side == "src" and step.command in CONNECTS:
-                args: dict = {"uri": "{src_uri}"}
-                if "resume=true" in step.action:
-                    args["resume"] = True
+            if name == RECOVER_CMD:
+                steps += [NewDstSocket(), cmd(side, name, _args(step, "{dst_uri}"), expect)]
+            elif side == "src" and name in CONNECTS:
+                args = _args(step, "{src_uri}")
                 if not step.refused:
                     want_broken = _fails_before_accept(trace, i, len(trace.steps))
                     if want_broken and not broken:
@@ -137,9 +137,9 @@ def scenario(trace: Trace) -> list:
                     elif broken and not want_broken:
                         steps.append(Heal())
                     broken = want_broken
-                steps.append(cmd(side, step.command, args, expect))
+                steps.append(cmd(side, name, args, expect))
             else:
-                steps.append(cmd(side, step.command, None, expect))
+                steps.append(cmd(side, name, None, expect))
         elif step.action == CHANNEL_FAILS and not broken:
             steps += [_sleep(SETTLE_SECONDS), Break()]
             broken = True
@@ -148,10 +148,11 @@ def scenario(trace: Trace) -> list:
     if trace.loop_start is not None:
         steps.append(Quiet(QUIET_SECONDS, timeout=EVENT_TIMEOUT))
         for step in trace.steps[trace.loop_start + 1:]:
-            if step.actor == "admin" and step.command and step.command != INCOMING:
-                args = {"uri": "{src_uri}", "resume": True} if "resume=true" in step.action \
-                    else ({"uri": "{dst_uri}"} if step.command == RECOVER_CMD else None)
-                steps.append(cmd(_side(step), step.command, args, "any"))
+            call = step.call
+            if call is not None and call.name != INCOMING:
+                uri = {"src": "{src_uri}", "dst": "{dst_uri}"}[call.target]
+                args = _args(step, uri) if call.name in (*CONNECTS, RECOVER_CMD) else None
+                steps.append(cmd(call.target, call.name, args, "any"))
         steps.append(Quiet(SETTLE_SECONDS, timeout=EVENT_TIMEOUT))
     steps += [cmd("src", "query-migrate"), cmd("dst", "query-migrate")]
     return list(validate(steps))

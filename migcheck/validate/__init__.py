@@ -8,10 +8,11 @@ path explaining them, or the longest one that explains a prefix.
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
+from migcheck.build import build_model
 from migcheck.checker.spec import Model
+from migcheck.model.versions import BUILT_IN
 from migcheck.validate.observe import Observations, TraceError, observations
 from migcheck.validate.search import Match, model_commands, validate
 
@@ -33,19 +34,13 @@ def default_failures(obs: Observations, cap: int = 8) -> int:
 
 def build(name: str, failures: int) -> Model:
     """The model version, without page variables (real traces carry no page information)."""
-    from migcheck.model.versions import build_model
-
-    if "pages" in inspect.signature(build_model).parameters:
-        return build_model(name, failures, pages=0)  # type: ignore[call-arg]
-    return build_model(name, failures)
+    return build_model(name, failures, pages=0)
 
 
 def model_for(version: str | None) -> str | None:
     """The model version named after a recorded QEMU version ("7.2" -> "qemu-7.2")."""
-    from migcheck.model.versions import VERSIONS
-
     name = f"qemu-{version}" if version else None
-    return name if name in VERSIONS else None
+    return name if name in {v.name for v in BUILT_IN} else None
 
 
 def validate_file(path: Path, model_name: str, failures: int | None = None) -> tuple[Match,

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from migcheck.checker.compile import CompiledModel, State
 from migcheck.checker.props import _with_state_events, plain
-from migcheck.checker.spec import ActorKind, Model
+from migcheck.checker.spec import ActorKind, Call, Model
 from migcheck.checker.trace import Step, Trace
 from migcheck.validate.observe import (
     QUIET,
-    SIDES,
     UNKNOWN_REPLY,
     DriverItem,
     Event,
@@ -26,27 +25,11 @@ from migcheck.validate.observe import (
 )
 
 Node = tuple[State, int, int, int]  # model state, src events, dst events, driver items
-REFUSED_SUFFIX = " (refused)"
-
-
-def command_key(action_name: str) -> tuple[str, str, frozenset[str]] | None:
-    """`"src: migrate resume=true (refused)"` -> ("src", "migrate", {"resume=true"})."""
-    side, sep, rest = action_name.partition(": ")
-    if not sep or side not in SIDES:
-        return None
-    if rest.endswith(REFUSED_SUFFIX):
-        rest = rest[: -len(REFUSED_SUFFIX)]
-    words = rest.split()
-    return side, words[0], frozenset(w for w in words[1:] if "=" in w)
 
 
 def model_commands(model: Model) -> set[tuple[str, str]]:
-    out = set()
-    for a in model.actions:
-        key = command_key(a.name) if a.command else None
-        if key is not None:
-            out.add((key[0], a.command))  # type: ignore[arg-type]
-    return out
+    """The (side, command) pairs the model's operator can issue."""
+    return {(a.call.target, a.call.name) for a in model.actions if a.call is not None}
 
 
 @dataclass
@@ -69,7 +52,7 @@ class Validator:
         self.compiled = CompiledModel(model)
         acts = model.actions
         self.kind = [model.actor(a.actor).kind for a in acts]
-        self.keys = [command_key(a.name) if a.command else None for a in acts]
+        self.calls = [a.call for a in acts]
         self.windows = _windows(obs.driver)
         self.status_var = {v.event: i for i, v in enumerate(model.variables) if v.event}
         self.ev = obs.events
@@ -95,8 +78,8 @@ class Validator:
                    if self.kind[a] is ActorKind.THREAD)
 
     def command_matches(self, action: int, item: DriverItem) -> bool:
-        key = self.keys[action]
-        if key is None or (key[0], key[1]) != (item.side, item.name) or key[2] != item.flags:
+        call = self.calls[action]
+        if call is None or not _same_command(call, item):
             return False
         reply = self.model.actions[action].reply
         return item.reply == UNKNOWN_REPLY or reply == item.reply
@@ -106,7 +89,7 @@ class Validator:
         if i is None or item.status is None:
             return True
         value = self.model.variables[i].domain.decode(state[i])
-        return getattr(value, "qapi", str(value)) == item.status
+        return getattr(value, "label", str(value)) == item.status
 
     def moves(self, node: Node):
         """(action or None, next node, observations explained) from `node`."""
@@ -198,7 +181,7 @@ class Validator:
                 prev_state = state
                 continue
             act = self.model.actions[action]
-            step = Step(decoded, act.name, act.actor, act.qemu, act.command, act.reply,
+            step = Step(decoded, act.name, act.actor, act.cites, act.call, act.reply,
                         act.events)
             step = _with_state_events(step, self.model, prev_state, state)
             steps.append(step)
@@ -246,9 +229,8 @@ class Validator:
         state, ps, pd, _ = node
         same = []
         for a, nxt in self.compiled.successors(state):
-            key = self.keys[a]
-            if key is not None and (key[0], key[1], key[2]) == (item.side, item.name,
-                                                                 item.flags):
+            call = self.calls[a]
+            if call is not None and _same_command(call, item):
                 same.append((a, nxt))
         if not same:
             return "the model does not issue this command here"
@@ -275,6 +257,10 @@ class Validator:
             out.append(f"{act.name} [{act.actor}]{loop}" + (f" -> events {events}"
                                                              if events else ""))
         return out
+
+
+def _same_command(call: Call, item: DriverItem) -> bool:
+    return (call.target, call.name, call.flags()) == (item.side, item.name, item.flags)
 
 
 def _score(node: Node) -> int:

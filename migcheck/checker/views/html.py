@@ -51,8 +51,8 @@ def trace_data(trace: Trace) -> dict:
     for row in rows:
         state = trace.steps[row.index].state
         steps.append({
-            "index": row.index, "lane": row.lane, "action": row.action, "qemu": row.qemu,
-            "links": qemu_links(trace.model, row.qemu), "command": row.command,
+            "index": row.index, "lane": row.lane, "action": row.action, "qemu": row.cites,
+            "links": qemu_links(trace.model, row.cites), "command": row.command,
             "reply": row.reply, "refused": row.refused,
             "state": {k: lane_view.show(v) for k, v in state.items()},
             "changes": [[k, lane_view.show(a), lane_view.show(b)] for k, a, b in row.changes],
@@ -126,7 +126,7 @@ def sequence_svg(trace: Trace, uid: str) -> str:
                     if row.refused else f'<circle class="act-dot" cx="{x}" cy="{y}" r="5"/>')
             label = row.action or ""
             out.append(f'{mark}<text class="{cls}-label" x="{x + 9}" y="{y - 3}">'
-                       f'{esc(label)}<title>{esc(row.qemu or "")}</title></text>')
+                       f'{esc(label)}<title>{esc(row.cites or "")}</title></text>')
         out.append("</g>")
     out += _message_arrows(rows, columns, uid)
     out.append("</svg>")

@@ -48,7 +48,7 @@ class Row:
     index: int
     lane: str | None  # the acting lane (None for the initial state)
     action: str | None
-    qemu: str | None
+    cites: str | None
     command: str | None
     reply: str | None  # QEMU's error text when the command was refused
     changes: list[tuple[str, object, object]] = field(default_factory=list)
@@ -121,7 +121,8 @@ def chart(trace: Trace) -> list[Row]:
     for i, step in enumerate(trace.steps):
         state = step.state
         lane = actor_lane.get(step.actor, step.actor) if step.actor else None
-        row = Row(i, lane, step.action, step.qemu, step.command, step.reply,
+        row = Row(i, lane, step.action, step.cites,
+                  step.call.describe() if step.call else None, step.reply,
                   header=tuple(str(state.get(v, "?")) for v in STATE_VARS),  # type: ignore[arg-type]
                   blocked=blocked_at.get(i, {}),
                   in_loop=trace.loop_start is not None and i > trace.loop_start)
@@ -230,8 +231,8 @@ def _detail(row: Row, width: int, diff_only: bool, was_blocked: dict[str, str]) 
         if row.command:
             head.append(f"  REFUSED: {row.reply}" if row.refused else "  ok",
                         style=STYLES["refused"] if row.refused else STYLES["event"])
-        if not diff_only and row.qemu:
-            head.append(f"  ({row.qemu})", style=STYLES["qemu"])
+        if not diff_only and row.cites:
+            head.append(f"  ({row.cites})", style=STYLES["qemu"])
         out += _wrap([head], width, indent)
     parts = []
     for name, old, new in row.changes:

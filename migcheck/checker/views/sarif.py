@@ -73,7 +73,7 @@ def code_flow(model: Model, trace: Trace) -> dict:
         src = action_source(model, step.action)
         if i == 0 or src is None:
             continue
-        text = f"{i}. {step.actor}: {step.action} ({step.qemu})"
+        text = f"{i}. {step.actor}: {step.action} ({step.cites})"
         if step.refused:
             text += f" refused: {step.reply}"
         if trace.loop_start is not None and i > trace.loop_start:
@@ -99,7 +99,7 @@ def result(report: CheckReport, r) -> dict:
         if src is not None:
             step = r.trace.steps[k]
             out["locations"] = [location(*src, message=f"step {k}: {step.actor}: {step.action}"
-                                         f" ({step.qemu})")]
+                                         f" ({step.cites})")]
         out["codeFlows"] = [code_flow(model, r.trace)]
     if src is None:
         out["locations"] = [location(*property_line(r.property.name))]

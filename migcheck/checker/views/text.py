@@ -58,11 +58,11 @@ def print_step(console: Console, trace: Trace, i: int, notes: tuple[str, ...] = 
                       f"  {i:>3}  [dim](nothing happens)[/]")
         return
     verdict = ""
-    if step.command:
+    if step.call is not None:
         verdict = f"  [red]REFUSED: {step.reply}[/]" if step.refused else "  [green]ok[/]"
     console.print(f"  {i:>3}  [cyan]{step.actor:<16}[/] [bold]{step.action}[/]{verdict}",
                   highlight=False)
-    console.print(f"       [dim]{step.qemu}[/]", highlight=False)
+    console.print(f"       [dim]{step.cites}[/]", highlight=False)
     before = trace.steps[i - 1].state
     lines = [f"{k}: {show_value(before[k])} -> {show_value(step.state[k])}"
              for k in trace.changed(i)]

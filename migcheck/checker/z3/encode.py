@@ -14,7 +14,6 @@ compiles.  Encoding choices:
 
 from __future__ import annotations
 
-import enum
 import itertools
 from dataclasses import dataclass, field
 
@@ -82,8 +81,6 @@ def width_for(model: Model) -> int:
 def const_value(value: object, bv: int = 0) -> Value:
     if isinstance(value, bool):
         return z3.BoolVal(value)
-    if isinstance(value, enum.Enum):
-        return number(list(type(value)).index(value), bv)
     if isinstance(value, int):
         return number(value, bv)
     if isinstance(value, tuple):
@@ -198,7 +195,7 @@ class Encoder:
         """The term of `node` where variables take their values from `env`."""
         match node:
             case Const(value=v):
-                return const_value(v, self.bv)
+                return const_value(self.model.code(v), self.bv)
             case Var(name=n):
                 if n not in env:
                     raise EncodeError(f"unknown variable {n!r}")

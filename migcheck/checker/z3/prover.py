@@ -63,15 +63,6 @@ class ProveReport:
         return 3 if UNKNOWN in statuses else 0
 
 
-def concrete(prop: Property, model: Model) -> Property | None:
-    """Page properties are built for the model's number of pages (None: no pages)."""
-    build = getattr(prop, "concrete", None)
-    if build is None:
-        return prop
-    pages = int(model.params.get("pages", 0))
-    return build(pages) if pages else None
-
-
 def _stuck(cond):
     def bad(enc: Encoder, s, t=None) -> z3.BoolRef:
         h = enc.havoc("stuck") if enc.bound else {}
@@ -154,17 +145,13 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
     enc = Encoder(model, abstract=unbounded)
     rows = lemmas.slot_rows(enc, graph.states)
     reach = Reach(rows)
-    props = [(p, concrete(p, model)) for p in properties]
-    goals = [g for _, c in props if c is not None and (g := goal_of(c, model)) is not None]
+    goals = [g for p in properties if (g := goal_of(p, model)) is not None]
     proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
                             seeds=lemmas.candidates(enc, rows))
     conc = Encoder(model, abstract=False)
     results = []
-    for original, prop in props:
+    for prop in properties:
         t0 = time.perf_counter()
-        if prop is None:
-            results.append(ZResult(original, SKIPPED, detail="no pages in the model"))
-            continue
         goal = proof.results.get(prop.name)
         if goal is None and not isinstance(prop, Sometimes):
             results.append(ZResult(prop, SKIPPED, detail=f"{prop.kind}: a branching-time"
