@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from migcheck import properties as catalog
 from migcheck.checker.edit import Layer, compose
-from migcheck.checker.props import Property
+from migcheck.checker.kinds import Property
 from migcheck.checker.spec import Model, ModelError
 from migcheck.model import build as protocol, pages, preempt
 from migcheck.model.config import MAX_FAILURES, MAX_PAGES, Config

@@ -8,7 +8,7 @@ or channel is taken into account.  The order is the one `migcheck check` reports
 
 from __future__ import annotations
 
-from migcheck.checker.props import Property
+from migcheck.checker.kinds import Property
 from migcheck.checker.spec import Model
 from migcheck.properties import liveness, pages, preempt, safety, witnesses
 

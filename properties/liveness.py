@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migcheck.checker.expr import any_of
-from migcheck.checker.props import (
+from migcheck.checker.kinds import (
     Escapable,
     LeavesEventually,
     NoDeadlock,

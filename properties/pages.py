@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from migcheck.checker.expr import Expr, all_of, any_of
-from migcheck.checker.props import (
+from migcheck.checker.kinds import (
     Invariant,
     LeavesEventually,
     Property,

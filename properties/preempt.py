@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migcheck.checker.expr import Var
-from migcheck.checker.props import Invariant, Property
+from migcheck.checker.kinds import Invariant, Property
 from migcheck.checker.spec import Model
 
 CHANNEL_IDENTITY = Invariant(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migcheck.checker.expr import Expr, Var, all_of, any_of
-from migcheck.checker.props import Invariant, Property, StepInvariant, next_
+from migcheck.checker.kinds import Invariant, Property, StepInvariant, next_
 from migcheck.checker.spec import Model
 from migcheck.model import meta
 from migcheck.model.state import D2M_SIZE, M2D_SIZE, d2m, dst_state, m2d, rp_threads, src_state

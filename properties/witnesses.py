@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migcheck.checker.props import Property, Sometimes
+from migcheck.checker.kinds import Property, Sometimes
 from migcheck.checker.spec import Model
 from migcheck.model.state import dst_state, recovered, src_state
 from migcheck.model.vocab import MigrationStatus as MS

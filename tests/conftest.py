@@ -8,8 +8,9 @@ import pytest
 
 from migcheck.build import Built, build, build_model
 from migcheck.checker.compile import CompiledModel
+from migcheck.checker.decide import Context
 from migcheck.checker.explore import explore
-from migcheck.checker.props import Context, Property
+from migcheck.checker.kinds import Property
 from migcheck.checker.simulate import Simulator
 from migcheck.model.config import Config
 

@@ -7,7 +7,8 @@ from collections import deque
 import pytest
 from conftest import built, compiled, context, prop
 
-from migcheck.checker.props import Verdict, check_all
+from migcheck.checker.decide import check_all
+from migcheck.checker.report import Verdict
 from migcheck.checker.simulate import Simulator
 
 

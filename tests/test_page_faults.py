@@ -7,8 +7,9 @@ import pytest
 
 from migcheck.build import build_model
 from migcheck.checker.compile import CompiledModel
+from migcheck.checker.decide import Context, check_all
 from migcheck.checker.explore import explore
-from migcheck.checker.props import Context, Verdict, check_all
+from migcheck.checker.report import Verdict
 
 CASES = [
     ("no-bitmap-rebuild", "pages-consistent"),

@@ -9,8 +9,9 @@ from conftest import built
 
 from migcheck.build import build_model
 from migcheck.checker.compile import CompiledModel
+from migcheck.checker.decide import Context, check_all
 from migcheck.checker.explore import explore
-from migcheck.checker.props import Context, Verdict, check_all
+from migcheck.checker.report import Verdict
 from migcheck.cli import main
 
 

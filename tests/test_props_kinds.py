@@ -5,20 +5,20 @@ from __future__ import annotations
 import enum
 
 from migcheck.checker.compile import CompiledModel
+from migcheck.checker.decide import Context, decide
 from migcheck.checker.explore import explore
 from migcheck.checker.expr import TRUE, Var, lift
-from migcheck.checker.props import (
-    Context,
+from migcheck.checker.kinds import (
     Escapable,
     Invariant,
     LeavesEventually,
     NoDeadlock,
     Sometimes,
     StepInvariant,
-    Verdict,
     WaitsHavePosters,
     next_,
 )
+from migcheck.checker.report import Verdict
 from migcheck.checker.spec import (
     Action,
     Actor,
@@ -68,44 +68,44 @@ ADMIN_POST = step("admin post", "admin", ~flag, sem=1, flag=True)
 
 def test_invariant_fails_with_the_shortest_path():
     ctx = toy(GO_WAIT, WAKE, POST)
-    out = Invariant("never done", "", "", predicate=pc.ne(Pc.DONE)).decide(ctx)
+    out = decide(Invariant("never done", "", "", predicate=pc.ne(Pc.DONE)), ctx)
     assert out.verdict is Verdict.VIOLATED and out.trace.length == 3
 
 
 def test_invariant_holds():
     ctx = toy(GO_WAIT, WAKE, POST)
-    assert Invariant("sem small", "", "", predicate=sem <= 1).decide(ctx).verdict is Verdict.HOLDS
+    assert decide(Invariant("sem small", "", "", predicate=sem <= 1), ctx).verdict is Verdict.HOLDS
 
 
 def test_step_invariant_catches_a_forbidden_move():
     ctx = toy(GO_WAIT, WAKE, POST)
     prop = StepInvariant("no wait->done", "", "",
                          predicate=~(pc.eq(Pc.WAIT) & next_("pc").eq(Pc.DONE)))
-    out = prop.decide(ctx)
+    out = decide(prop, ctx)
     assert out.verdict is Verdict.VIOLATED and out.trace.steps[-1].action == "wake"
 
 
 def test_deadlock_when_nobody_posts():
     ctx = toy(GO_WAIT, WAKE, valid_end=pc.eq(Pc.DONE))
-    out = NoDeadlock("no-deadlock", "", "").decide(ctx)
+    out = decide(NoDeadlock("no-deadlock", "", ""), ctx)
     assert out.verdict is Verdict.VIOLATED
     assert out.trace.steps[-1].state["pc"] == "WAIT"
 
 
 def test_no_deadlock_when_a_thread_posts():
     ctx = toy(GO_WAIT, WAKE, POST, valid_end=pc.eq(Pc.DONE))
-    assert NoDeadlock("no-deadlock", "", "").decide(ctx).verdict is Verdict.HOLDS
+    assert decide(NoDeadlock("no-deadlock", "", ""), ctx).verdict is Verdict.HOLDS
 
 
 def test_liveness_holds_when_a_fair_thread_posts():
     ctx = toy(GO_WAIT, WAKE, POST)
     prop = LeavesEventually("leaves wait", "", "", cond=pc.ne(Pc.DONE))
-    assert prop.decide(ctx).verdict is Verdict.HOLDS
+    assert decide(prop, ctx).verdict is Verdict.HOLDS
 
 
 def test_liveness_fails_when_only_the_admin_could_post():
     ctx = toy(GO_WAIT, WAKE, ADMIN_POST)
-    out = LeavesEventually("leaves wait", "", "", cond=pc.ne(Pc.DONE)).decide(ctx)
+    out = decide(LeavesEventually("leaves wait", "", "", cond=pc.ne(Pc.DONE)), ctx)
     assert out.verdict is Verdict.VIOLATED and out.trace.kind == "stuck"
 
 
@@ -113,7 +113,7 @@ def test_liveness_fails_on_a_fair_cycle():
     spin_a = step("spin a", "worker", pc.eq(Pc.START) & ~flag, flag=True)
     spin_b = step("spin b", "worker", pc.eq(Pc.START) & flag, flag=False)
     ctx = toy(spin_a, spin_b)
-    out = LeavesEventually("leaves start", "", "", cond=pc.eq(Pc.START)).decide(ctx)
+    out = decide(LeavesEventually("leaves start", "", "", cond=pc.eq(Pc.START)), ctx)
     assert out.verdict is Verdict.VIOLATED and out.trace.kind == "lasso"
     assert out.trace.loop_start is not None
 
@@ -124,26 +124,26 @@ def test_unfair_cycle_is_not_a_violation():
     leave = step("leave", "worker", pc.eq(Pc.START), pc=Pc.DONE)
     ctx = toy(toggle, leave)
     prop = LeavesEventually("leaves start", "", "", cond=pc.eq(Pc.START))
-    assert prop.decide(ctx).verdict is Verdict.HOLDS
+    assert decide(prop, ctx).verdict is Verdict.HOLDS
 
 
 def test_escapable_needs_a_path_to_the_goal():
     ctx = toy(GO_WAIT, WAKE, ADMIN_POST)
     goal = pc.eq(Pc.DONE)
-    assert Escapable("esc", "", "", goal=goal,
-                     allowed=frozenset({"worker", "admin"})).decide(ctx).verdict is Verdict.HOLDS
-    out = Escapable("esc", "", "", goal=goal, allowed=frozenset({"worker"})).decide(ctx)
+    assert decide(Escapable("esc", "", "", goal=goal,
+                     allowed=frozenset({"worker", "admin"})), ctx).verdict is Verdict.HOLDS
+    out = decide(Escapable("esc", "", "", goal=goal, allowed=frozenset({"worker"})), ctx)
     assert out.verdict is Verdict.VIOLATED
 
 
 def test_waits_have_posters():
-    assert WaitsHavePosters("w", "", "", exempt=pc.eq(Pc.DONE)).decide(
-        toy(GO_WAIT, WAKE, POST)).verdict is Verdict.HOLDS
-    out = WaitsHavePosters("w", "", "", exempt=pc.eq(Pc.DONE)).decide(toy(GO_WAIT, WAKE))
+    prop = WaitsHavePosters("w", "", "", exempt=pc.eq(Pc.DONE))
+    assert decide(prop, toy(GO_WAIT, WAKE, POST)).verdict is Verdict.HOLDS
+    out = decide(prop, toy(GO_WAIT, WAKE))
     assert out.verdict is Verdict.VIOLATED and "sem" in out.detail
 
 
 def test_sometimes_reports_vacuity():
     ctx = toy(GO_WAIT, WAKE)
-    out = Sometimes("done", "", "", predicate=pc.eq(Pc.DONE)).decide(ctx)
+    out = decide(Sometimes("done", "", "", predicate=pc.eq(Pc.DONE)), ctx)
     assert out.verdict is Verdict.NOT_WITNESSED

@@ -20,13 +20,14 @@ from migcheck.realqemu.steps import Break, Cmd, Heal, Quiet, WaitEvent
 def cex(tmp_path_factory) -> Path:
     """The qemu-7.2 recover-exits counterexample, as `migcheck check` saves it (no pages:
     replay drives QMP only)."""
-    from migcheck.checker.runner import run_check
+    from migcheck.checker.runner import run_check, save_traces
     from migcheck.validate import build
 
     out = tmp_path_factory.mktemp("traces")
-    report = run_check(build("qemu-7.2", 2), [conftest.prop("recover-exits", "qemu-7.2")],
-                       trace_dir=out)
-    return report.trace_files["recover-exits"]
+    report = run_check(build("qemu-7.2", 2), [conftest.prop("recover-exits", "qemu-7.2")])
+    (result,) = save_traces(report, out).results
+    assert result.trace_file is not None
+    return Path(result.trace_file)
 
 
 def test_scenario_breaks_before_the_resume_and_waits_for_recover(cex):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from conftest import built, context
 
-from migcheck.checker.props import Verdict, check_all
-from migcheck.checker.z3.prover import PROVED, SKIPPED, VIOLATED, WITNESSED, run_prove
+from migcheck.checker.decide import check_all
+from migcheck.checker.report import Verdict
+from migcheck.checker.z3.prover import run_prove
 from migcheck.model.versions import BUILT_IN
 
 # every version that exists without pages (the page-fault versions need --pages >= 1 and are
@@ -18,7 +19,8 @@ from migcheck.model.versions import BUILT_IN
 PROTOCOL_VERSIONS = sorted(v.name for v in BUILT_IN
                            if "+no-" not in v.name and "+mark" not in v.name)
 
-SAME = {Verdict.HOLDS: PROVED, Verdict.VIOLATED: VIOLATED, Verdict.WITNESSED: WITNESSED}
+SAME = {Verdict.HOLDS: Verdict.PROVED, Verdict.VIOLATED: Verdict.VIOLATED,
+        Verdict.WITNESSED: Verdict.WITNESSED}
 KINDS = ("invariant", "step invariant", "deadlock", "witness", "liveness")
 
 
@@ -27,7 +29,8 @@ def test_explorer_and_z3_agree(version):
     ctx = context(version, 1)
     props = [p for p in built(version, 1).properties if p.kind in KINDS]
     explorer = {r.property.name: r.verdict for r in check_all(ctx, props)}
-    z3 = {r.property.name: r.status for r in run_prove(ctx.model, props, depth=45,
+    z3 = {r.name: r.verdict for r in run_prove(ctx.model, props, depth=45,
                                                        timeout_s=120, unbounded=False).results}
-    pairs = {name: (explorer[name], z3[name]) for name in explorer if z3[name] != SKIPPED}
+    pairs = {name: (explorer[name], z3[name]) for name in explorer
+             if z3[name] is not Verdict.NOT_APPLICABLE}
     assert pairs and all(SAME[e] == z for e, z in pairs.values()), pairs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import conftest
 
 from migcheck.build import build_model
+from migcheck.checker.report import Verdict
 from migcheck.checker.runner import run_check
 from migcheck.checker.z3.prover import run_prove
 from migcheck.cli import main
@@ -15,7 +16,7 @@ def test_qemu72_recover_exits_counterexample_matches_explorer():
     prop = conftest.prop("recover-exits", "qemu-7.2")
     explorer = run_check(model, [prop]).results[0]
     z3run = run_prove(model, [prop], depth=30, timeout_s=120).results[0]
-    assert z3run.status == "violated"
+    assert z3run.verdict is Verdict.VIOLATED
     assert z3run.trace.kind == explorer.trace.kind == "stuck"
     assert z3run.trace.prefix_length == explorer.trace.prefix_length == 25
     assert [s.action for s in z3run.trace.steps[26:]] == \

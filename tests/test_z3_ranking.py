@@ -11,6 +11,7 @@ import z3
 from conftest import context
 
 from migcheck.build import build_model
+from migcheck.checker.report import Verdict
 from migcheck.checker.z3 import induction, lemmas, ranking
 from migcheck.checker.z3.encode import Encoder
 from migcheck.checker.z3.prover import _samples_inside, goal_of, run_prove
@@ -61,6 +62,6 @@ def test_a_cycle_has_no_ranking():
 
 def test_qemu82_recover_exits_proved_for_every_number_of_failures():
     result = run_prove(build_model("qemu-8.2", 2), [RECOVER_EXITS]).results[0]
-    assert result.status == "proved"
+    assert result.verdict is Verdict.PROVED
     assert result.method == "unbounded, ranking function + progress"
     assert any("rp_sem" in line for line in result.why)

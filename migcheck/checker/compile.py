@@ -27,9 +27,22 @@ from migcheck.checker.expr import (
     Tuple,
     Var,
 )
-from migcheck.checker.spec import Action, Model
+from migcheck.checker.ranges import unchecked
+from migcheck.checker.spec import Action, Model, TupleDomain
 
 State = tuple
+
+
+class DomainError(Exception):
+    """An action assigned a value outside its variable's domain (a malformed model).  The
+    explorer adds the index of the state it was expanding."""
+
+    def __init__(self, action: int, var: str, value: object, state: int | None = None):
+        super().__init__(action, var, value, state)
+        self.action, self.var, self.value, self.state = action, var, value, state
+
+    def at(self, state: int) -> DomainError:
+        return DomainError(self.action, self.var, self.value, state)
 Successors = Callable[[State], list[tuple[int, State]]]
 
 
@@ -113,16 +126,43 @@ class CompiledModel:
                 indent = "        "
             for k, rest in run:
                 lines.append(f"{indent}if {self._src(rest)}:\n")
+                lines += self._checks(k, indent + "    ")
                 lines.append(f"{indent}    emit(({k}, {self._effect_source(self.actions[k])}))\n")
         lines.append("    return out\n")
         return "".join(lines)
+
+    @cached_property
+    def _checked(self) -> dict[int, list[tuple[str, tuple[int, int]]]]:
+        """Per action, the integer assignments static ranges cannot keep in their domain."""
+        out = {}
+        for k, action in enumerate(self.actions):
+            risky = unchecked(self.model, action)
+            if risky:
+                out[k] = risky
+        return out
+
+    def _checks(self, k: int, indent: str) -> list[str]:
+        """Compute each risky value once into a local, and stop if it leaves the domain."""
+        lines = []
+        for var, (lo, hi) in self._checked.get(k, ()):
+            value = self._src(self.actions[k].assigned(var))  # type: ignore[arg-type]
+            name = f"v{self.model.var_index[var]}"
+            lines.append(f"{indent}{name} = {value}\n")
+            test = (f"not all({lo} <= x <= {hi} for x in {name})"
+                    if isinstance(self.model.var(var).domain, TupleDomain)
+                    else f"not {lo} <= {name} <= {hi}")
+            lines.append(f"{indent}if {test}: raise DomainError({k}, {var!r}, {name})\n")
+        return lines
 
     def _effect_source(self, action: Action) -> str:
         if not action.effect:
             return "s"
         n = len(self.model.variables)
-        assigned = {self.model.var_index[t]: e for t, e in action.effect}
-        items = [self._src(assigned[i]) if i in assigned else f"s{i}" for i in range(n)]
+        k = self.model.action_index[action.name]
+        checked = {var for var, _ in self._checked.get(k, ())}
+        assigned = {self.model.var_index[t]: (t, e) for t, e in action.effect}
+        items = [(f"v{i}" if assigned[i][0] in checked else self._src(assigned[i][1]))
+                 if i in assigned else f"s{i}" for i in range(n)]
         return f"({', '.join(items)},)"
 
     def _runs(self) -> list[tuple[Expr | None, list[tuple[int, Expr]]]]:
@@ -168,7 +208,7 @@ class CompiledModel:
 
     @cached_property
     def successors(self) -> Successors:
-        namespace: dict[str, object] = {}
+        namespace: dict[str, object] = {"DomainError": DomainError}
         exec(compile(self.source_text, f"<model {self.model.name}>", "exec"), namespace)
         return namespace["successors"]  # type: ignore[return-value]
 

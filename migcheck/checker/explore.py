@@ -1,20 +1,75 @@
 """Exhaustive breadth-first exploration into an explicit state graph.
 
-States are stored exactly (a dict from state tuple to index; no hash compaction, so no
-collision can hide a state).  Indices are handed out in BFS order and every state keeps the
-edge that first reached it, so the path back to the initial state is a shortest one.
+States are stored exactly (no hash compaction, so no collision can hide a state).  Indices are
+handed out in BFS order and every state keeps the edge that first reached it, so the path back
+to the initial state is a shortest one.
+
+`Graph` is what every explorer hands to the property decisions (`decide`): this pure-Python
+one and the native one over packed states implement it.
 """
 
 from __future__ import annotations
 
+import operator
 import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from migcheck.checker.compile import CompiledModel, State
+import numpy as np
 
-Progress = Callable[["StateGraph", float], None]
+from migcheck.checker.compile import CompiledModel, DomainError, State
+
+Path = list[tuple[int | None, int]]  # (action that led here or None, state index)
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """The graph as parallel int64 arrays: edges (src -> dst by act), per-state depth and the
+    bitmask of fair actors enabled there."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    act: np.ndarray
+    depth: np.ndarray
+    fair_enabled: np.ndarray
+
+
+class Graph(Protocol):
+    complete: bool
+    interrupted: bool
+    expanded: int  # states whose successors were computed (all of them when complete)
+    seconds: float
+    self_loops: int
+    domain_error: DomainError | None  # exploration stopped at an out-of-domain assignment
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def transitions(self) -> int: ...
+
+    @property
+    def max_depth(self) -> int: ...
+
+    def state(self, i: int) -> State: ...
+
+    def path_to(self, target: int) -> Path: ...
+
+    def arrays(self) -> Arrays: ...
+
+    def project(self, cols: tuple[int, ...]) -> tuple[np.ndarray, list[tuple]]:
+        """Each state's values at `cols` as an int code, and the distinct projections (the
+        code indexes this list)."""
+        ...
+
+
+Progress = Callable[[Graph, float], None]
+
+
+def _int64(data: array) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.int64) if len(data) else np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -32,10 +87,15 @@ class StateGraph:
     edge_action: array = field(default_factory=lambda: array("q"))
     fair_enabled: array = field(default_factory=lambda: array("q"))  # bitmask per state
     self_loops: int = 0
-    expanded: int = 0  # states whose successors were computed (all of them when complete)
+    expanded: int = 0
     complete: bool = False
     interrupted: bool = False
     seconds: float = 0.0
+    domain_error: DomainError | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.states)
 
     @property
     def transitions(self) -> int:
@@ -45,9 +105,12 @@ class StateGraph:
     def max_depth(self) -> int:
         return max(self.depth) if self.depth else 0
 
-    def path_to(self, target: int) -> list[tuple[int | None, int]]:
+    def state(self, i: int) -> State:
+        return self.states[i]
+
+    def path_to(self, target: int) -> Path:
         """[(action, state), ...] from the initial state to `target` (shortest)."""
-        path: list[tuple[int | None, int]] = []
+        path: Path = []
         node = target
         while node != -1:
             action = self.parent_action[node]
@@ -56,12 +119,22 @@ class StateGraph:
         path.reverse()
         return path
 
-    def out_edges(self) -> list[list[tuple[int, int]]]:
-        """Adjacency: per state, (action, successor) pairs (self-loops excluded)."""
-        adj: list[list[tuple[int, int]]] = [[] for _ in self.states]
-        for s, d, a in zip(self.edge_src, self.edge_dst, self.edge_action, strict=True):
-            adj[s].append((a, d))
-        return adj
+    def arrays(self) -> Arrays:
+        return Arrays(_int64(self.edge_src), _int64(self.edge_dst), _int64(self.edge_action),
+                      _int64(self.depth), _int64(self.fair_enabled))
+
+    def project(self, cols: tuple[int, ...]) -> tuple[np.ndarray, list[tuple]]:
+        if not cols:
+            keys: list = [()] * self.n
+        elif len(cols) == 1:
+            c = cols[0]
+            keys = [(s[c],) for s in self.states]
+        else:
+            keys = list(map(operator.itemgetter(*cols), self.states))
+        table: dict = {}
+        code = np.fromiter((table.setdefault(k, len(table)) for k in keys),
+                           dtype=np.int64, count=self.n)
+        return code, list(table)
 
 
 def explore(
@@ -70,7 +143,8 @@ def explore(
     every: float = 0.5,
     max_states: int | None = None,
 ) -> StateGraph:
-    """Build the whole reachable graph (stops early on Ctrl-C or max_states, and says so)."""
+    """Build the whole reachable graph (stops early on Ctrl-C, at max_states, or at an
+    assignment outside a variable's domain, and says so)."""
     graph = StateGraph(compiled)
     successors = compiled.successors
     actor_bit = [1 << a for a in compiled.action_actor]
@@ -123,6 +197,8 @@ def explore(
             graph.complete = True
     except KeyboardInterrupt:
         graph.interrupted = True
+    except DomainError as exc:
+        graph.domain_error = exc.at(i)
     graph.self_loops = loops
     graph.expanded = i
     graph.seconds = time.perf_counter() - started

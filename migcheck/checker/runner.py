@@ -1,47 +1,87 @@
-"""One check run: build the model, explore it, decide the properties, keep the traces.
+"""One explorer run: explore the model, decide the properties, return a Report.
 
-This is the seam between the engines and the views: it returns a `CheckReport` (plain data)
-that the terminal summary, the JSON / JUnit / SARIF writers and the HTML report all read.
+An assignment outside a variable's domain stops the run with `OutOfDomain`: the model is
+malformed, and the trace to the offending step says where.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.explore import Progress, StateGraph, explore
-from migcheck.checker.props import Context, Property, Result, Verdict, check_all
-from migcheck.checker.spec import Model
-from migcheck.checker.trace import save
+from migcheck.checker.decide import Context, check_all
+from migcheck.checker.explore import Graph, Progress, explore
+from migcheck.checker.kinds import Property
+from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
+from migcheck.checker.spec import Model, ModelError
+from migcheck.checker.trace import Trace, save
+from migcheck.checker.tracebuild import TraceBuilder
+
+METHOD = "explicit-state BFS, exact state storage"
 
 
-@dataclass
-class CheckReport:
-    model: Model
-    graph: StateGraph
-    results: list[Result]
-    seconds: float
-    trace_files: dict[str, Path] = field(default_factory=dict)
+class OutOfDomain(ModelError):
+    """An action assigned a value outside its variable's domain; `trace` leads to it."""
 
-    @property
-    def ok(self) -> bool:
-        return all(r.verdict.ok for r in self.results)
+    def __init__(self, message: str, trace: Trace):
+        super().__init__(message)
+        self.trace = trace
 
-    @property
-    def violated(self) -> list[Result]:
-        return [r for r in self.results if r.verdict in (Verdict.VIOLATED, Verdict.NOT_WITNESSED)]
 
-    @property
-    def coverage(self) -> str:
-        g = self.graph
-        if g.complete:
-            return (f"exhaustive: all {len(g.states):,} reachable states within the bound"
-                    f" (exact state storage, no hashing)")
-        why = "interrupted" if g.interrupted else "stopped at the state limit"
-        return f"INCOMPLETE ({why}): {g.expanded:,} states expanded; verdicts are unknown"
+def coverage(graph: Graph) -> Coverage:
+    if graph.complete:
+        statement = (f"exhaustive: all {graph.n:,} reachable states within the bound"
+                     " (exact state storage, no hashing)")
+    else:
+        why = "interrupted" if graph.interrupted else "stopped at the state limit"
+        statement = (f"INCOMPLETE ({why}): {graph.expanded:,} states expanded; verdicts are"
+                     " unknown")
+    return Coverage(graph.complete, METHOD, statement, graph.n, graph.transitions,
+                    graph.max_depth, graph.seconds, graph.interrupted)
+
+
+def run_check(
+    model: Model,
+    properties: list[Property],
+    progress: Progress | None = None,
+    max_states: int | None = None,
+) -> Report:
+    started = time.perf_counter()
+    compiled = CompiledModel(model)
+    graph = explore(compiled, progress=progress, max_states=max_states)
+    if graph.domain_error is not None:
+        raise out_of_domain(compiled, graph)
+    results = check_all(Context(compiled, graph), properties)
+    method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
+    return Report(
+        engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
+        results=[PropertyResult.of(r.property, r.verdict, method, r.detail, r.trace, r.seconds)
+                 for r in results],
+        seconds=time.perf_counter() - started)
+
+
+def out_of_domain(compiled: CompiledModel, graph: Graph) -> OutOfDomain:
+    err = graph.domain_error
+    assert err is not None and err.state is not None
+    action = compiled.actions[err.action]
+    dom = compiled.model.var(err.var).domain
+    path = [(a, graph.state(n)) for a, n in graph.path_to(err.state)]
+    trace = TraceBuilder(compiled).build(
+        "in-domain", "invariant", path,
+        summary=f"the next step, {action.name!r}, would set {err.var} to {err.value!r}")
+    return OutOfDomain(f"action {action.name!r} sets {err.var} to {err.value!r}, outside its"
+                       f" domain {_show(dom)}, after {len(path) - 1} steps", trace)
+
+
+def _show(domain: object) -> str:
+    lo, hi = getattr(domain, "lo", None), getattr(domain, "hi", None)
+    if lo is None:
+        elem = getattr(domain, "elem", None)
+        return _show(elem) if elem is not None else str(domain)
+    return f"{lo}..{hi}"
 
 
 def trace_path(out_dir: Path, model: str, prop: str) -> Path:
@@ -49,21 +89,12 @@ def trace_path(out_dir: Path, model: str, prop: str) -> Path:
     return out_dir / f"{safe}.itf.json"
 
 
-def run_check(
-    model: Model,
-    properties: list[Property],
-    progress: Progress | None = None,
-    trace_dir: Path | None = None,
-    max_states: int | None = None,
-) -> CheckReport:
-    started = time.perf_counter()
-    compiled = CompiledModel(model)
-    graph = explore(compiled, progress=progress, max_states=max_states)
-    results = check_all(Context(compiled, graph), properties)
-    report = CheckReport(model, graph, results, time.perf_counter() - started)
-    if trace_dir is not None:
-        for r in results:
-            if r.trace is not None and not r.verdict.ok:
-                report.trace_files[r.property.name] = save(
-                    r.trace, trace_path(trace_dir, model.name, r.property.name))
-    return report
+def save_traces(report: Report, out_dir: Path, stem: str | None = None) -> Report:
+    """Save the counterexample of every failed property; the results name their files."""
+    results = []
+    for r in report.results:
+        if r.trace is not None and r.verdict.failed:
+            path = save(r.trace, trace_path(out_dir, stem or report.model.name, r.name))
+            r = replace(r, trace_file=str(path))
+        results.append(r)
+    return replace(report, results=results)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 
 from migcheck.build import Built, build
-from migcheck.checker.props import Property
+from migcheck.checker.kinds import Property
 from migcheck.checker.spec import ModelError
 from migcheck.cli import UsageError
 from migcheck.model.config import DEFAULT_VERSION, MAX_FAILURES, MAX_PAGES, Config

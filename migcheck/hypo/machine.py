@@ -40,8 +40,9 @@ from hypothesis.stateful import (
 
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.expr import Expr
-from migcheck.checker.props import Invariant, plain
+from migcheck.checker.kinds import Invariant
 from migcheck.checker.spec import Action, Model
+from migcheck.checker.tracebuild import plain
 from migcheck.hypo import pagecore_map as cmap
 from migcheck.pagecore import PageCore
 

@@ -103,10 +103,10 @@ def _fails_before_accept(trace: Trace, i: int, end: int) -> bool:
 
 def status_vars(trace: Trace) -> dict[str, str]:
     """Side -> the variable holding its MigrationStatus (from the model that wrote it)."""
-    from migcheck.model.versions import VERSIONS
+    from migcheck.model.versions import BUILT_IN
     from migcheck.validate import build
 
-    name = trace.model if trace.model in VERSIONS else "qemu-8.2"
+    name = trace.model if trace.model in {v.name for v in BUILT_IN} else "qemu-8.2"
     model = build(name, 0)
     return {v.event: v.name for v in model.variables if v.event}
 

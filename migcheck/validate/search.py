@@ -13,9 +13,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from migcheck.checker.compile import CompiledModel, State
-from migcheck.checker.props import _with_state_events, plain
 from migcheck.checker.spec import ActorKind, Call, Model
-from migcheck.checker.trace import Step, Trace
+from migcheck.checker.trace import Trace
+from migcheck.checker.tracebuild import TraceBuilder
 from migcheck.validate.observe import (
     QUIET,
     UNKNOWN_REPLY,
@@ -50,6 +50,7 @@ class Validator:
         self.model = model
         self.obs = obs
         self.compiled = CompiledModel(model)
+        self.builder = TraceBuilder(self.compiled)
         acts = model.actions
         self.kind = [model.actor(a.actor).kind for a in acts]
         self.calls = [a.call for a in acts]
@@ -59,9 +60,7 @@ class Validator:
 
     # ---- steps -----------------------------------------------------------------------
     def emitted(self, action: int, before: State, after: State) -> tuple[tuple[str, str], ...]:
-        step = _with_state_events(Step({}, "", events=self.model.actions[action].events),
-                                  self.model, before, after)
-        return step.events
+        return self.builder.events(action, before, after)
 
     def consume(self, events, ps: int, pd: int, drv: int) -> tuple[int, int] | None:
         pos = {"src": ps, "dst": pd}
@@ -166,37 +165,22 @@ class Validator:
             chain.append((cur, action, explained))
             cur = prev
         chain.reverse()
-        steps: list[Step] = []
+        path: list[tuple[int | None, State]] = []
         matched: list[list[str]] = []
         carry: list[str] = []
-        prev_state: State | None = None
         for (state, *_), action, explained in chain:
-            decoded = plain(self.model.decode(state))
-            if action is None:
-                if prev_state is None:
-                    steps.append(Step(decoded))
-                    matched.append([])
-                else:
-                    carry += explained  # a sample or a mark: shown with the next step
-                prev_state = state
+            if action is None and path:
+                carry += explained  # a sample or a mark: shown with the next step
                 continue
-            act = self.model.actions[action]
-            step = Step(decoded, act.name, act.actor, act.cites, act.call, act.reply,
-                        act.events)
-            step = _with_state_events(step, self.model, prev_state, state)
-            steps.append(step)
-            matched.append(carry + explained)
+            path.append((action, state))
+            matched.append(carry + explained if action is not None else [])
             carry = []
-            prev_state = state
         if carry:
             matched[-1] = matched[-1] + carry
-        trace = Trace(model=self.model.name, property="validate", kind="validation",
-                      steps=tuple(steps), params=dict(self.model.params),
-                      summary=("the recorded run is a behaviour of the model" if accepted
-                               else "the longest prefix of the recorded run the model explains"),
-                      engine="validate",
-                      lanes={v.name: v.lane for v in self.model.variables},
-                      actors={a.name: a.name for a in self.model.actors})
+        trace = self.builder.build(
+            "validate", "validation", path, engine="validate",
+            summary=("the recorded run is a behaviour of the model" if accepted
+                     else "the longest prefix of the recorded run the model explains"))
         explained = _score(node)
         result = Match(accepted, trace, matched, explained, self.obs.total(),
                        nodes=len(parent))

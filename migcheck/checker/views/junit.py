@@ -11,51 +11,50 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from migcheck.checker.props import Verdict
-from migcheck.checker.runner import CheckReport
+from migcheck.checker.report import PropertyResult, Report, Verdict
 
 
-def failure_message(report: CheckReport, name: str, verdict: Verdict, detail: str) -> str:
-    trace = report.trace_files.get(name)
-    where = f"; counterexample: {trace}" if trace else ""
-    return f"{name} {verdict.value} on {report.model.name}: {detail}{where}"
+def failure_message(report: Report, r: PropertyResult) -> str:
+    where = f"; counterexample: {r.trace_file}" if r.trace_file else ""
+    return f"{r.name} {r.verdict.value} on {report.model.name}: {r.detail}{where}"
 
 
-def to_xml(reports: list[CheckReport]) -> ET.Element:
+def to_xml(reports: list[Report]) -> ET.Element:
     root = ET.Element("testsuites", name="migcheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_time = 0.0
     for report in reports:
-        g = report.graph
+        cov = report.coverage
         suite = ET.SubElement(root, "testsuite", name=f"migcheck.{report.model.name}")
         props = ET.SubElement(suite, "properties")
-        for key, value in (("model", report.model.name), ("coverage", report.coverage),
-                           ("states", str(len(g.states))), ("transitions", str(g.transitions)),
+        for key, value in (("model", report.model.name), ("engine", report.engine),
+                           ("coverage", cov.statement), ("states", str(cov.states)),
+                           ("transitions", str(cov.transitions)),
                            ("bounds", "; ".join(report.model.bounds))):
             ET.SubElement(props, "property", name=key, value=value)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for r in report.results:
-            seconds = r.seconds + g.seconds
-            case = ET.SubElement(suite, "testcase", name=r.property.name,
+            seconds = r.seconds + cov.seconds
+            case = ET.SubElement(suite, "testcase", name=r.name,
                                  classname=f"migcheck.{report.model.name}",
                                  time=f"{seconds:.3f}")
             counts["tests"] += 1
             total_time += seconds
-            message = failure_message(report, r.property.name, r.verdict, r.detail)
+            message = failure_message(report, r)
             if r.verdict is Verdict.UNKNOWN:
                 counts["errors"] += 1
                 err = ET.SubElement(case, "error", message=message, type="unknown")
-                err.text = report.coverage
-            elif r.verdict.value == "n/a":  # the model lacks what the property talks about
+                err.text = cov.statement
+            elif r.verdict is Verdict.NOT_APPLICABLE:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=message)
             elif not r.verdict.ok:
                 counts["failures"] += 1
                 fail = ET.SubElement(case, "failure", message=message, type=r.verdict.value)
-                fail.text = f"{r.property.statement}\n{message}"
+                fail.text = f"{r.statement}\n{message}"
             else:
                 out = ET.SubElement(case, "system-out")
-                out.text = f"{r.verdict.value}: {r.property.statement} ({report.coverage})"
+                out.text = f"{r.verdict.value} ({r.method}): {r.statement} ({cov.statement})"
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", str(counts["errors"]))
@@ -69,7 +68,7 @@ def to_xml(reports: list[CheckReport]) -> ET.Element:
     return root
 
 
-def write(reports: list[CheckReport], path: Path) -> None:
+def write(reports: list[Report], path: Path) -> None:
     tree = ET.ElementTree(to_xml(reports))
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)

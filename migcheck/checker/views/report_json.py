@@ -1,69 +1,148 @@
-"""The machine-readable verdicts of a check (`--json FILE`)."""
+"""Reports as JSON (`--json FILE`): the machine-readable form every engine writes.
+
+The document is `{"tool", "schema_version", "ok", "checks": [report, ...]}`; its schema is
+`assets/report.schema.json` (validated in the tests).  `to_dict`/`from_dict` round-trip a
+Report, traces stored by file name; `record_last` keeps the latest report of each model and
+parameters for `migcheck report`.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from migcheck.checker.runner import CheckReport
+from migcheck.checker.report import (
+    SCHEMA_VERSION,
+    ActionInfo,
+    Coverage,
+    ModelInfo,
+    PropertyResult,
+    Report,
+    Verdict,
+)
+
+SCHEMA_FILE = Path(__file__).parent / "assets" / "report.schema.json"
 
 
-def to_dict(report: CheckReport) -> dict:
-    g, model = report.graph, report.model
+def to_dict(report: Report) -> dict:
+    m, c = report.model, report.coverage
     return {
         "tool": "migcheck",
-        "model": model.name,
-        "params": dict(model.params),
-        "bounds": list(model.bounds),
-        "assumptions": [{"name": a.name, "statement": a.doc} for a in model.assumptions],
+        "engine": report.engine,
+        "model": m.name,
+        "doc": m.doc,
+        "params": dict(m.params),
+        "bounds": list(m.bounds),
+        "assumptions": [{"name": n, "statement": s} for n, s in m.assumptions],
+        "layers": list(m.layers),
         "coverage": {
-            "complete": g.complete,
-            "method": "explicit-state BFS, exact state storage",
-            "statement": report.coverage,
-            "states": len(g.states),
-            "transitions": g.transitions,
-            "depth": g.max_depth,
-            "seconds": round(g.seconds, 3),
+            "complete": c.complete,
+            "interrupted": c.interrupted,
+            "method": c.method,
+            "statement": c.statement,
+            "states": c.states,
+            "transitions": c.transitions,
+            "depth": c.depth,
+            "seconds": round(c.seconds, 3),
         },
         "ok": report.ok,
+        "exit_code": report.exit_code,
         "results": [
             {
-                "property": r.property.name,
-                "kind": r.property.kind,
-                "statement": r.property.statement,
+                "property": r.name,
+                "kind": r.kind,
+                "statement": r.statement,
+                "rests_on": r.rests_on,
                 "verdict": r.verdict.value,
+                "method": r.method,
                 "detail": r.detail,
-                "seconds": round(r.seconds + g.seconds, 3),
-                "trace": str(report.trace_files[r.property.name])
-                if r.property.name in report.trace_files else None,
+                "seconds": round(r.seconds, 3),
+                "why": list(r.why),
+                "trace": r.trace_file,
                 "trace_length": r.trace.length if r.trace is not None else None,
+                "site": list(r.site),
             }
             for r in report.results
         ],
+        "notes": list(report.notes),
+        "actions": {name: {"actor": a.actor, "source": list(a.source),
+                           "changes": [[lay, what, list(where)]
+                                       for lay, what, where in a.changes]}
+                    for name, a in m.actions.items()},
         "seconds": round(report.seconds, 3),
     }
 
 
-def record_last(reports: list[CheckReport], path: Path) -> None:
-    """Keep the latest check of each (model, params) in `path`, for `migcheck report`."""
+def from_dict(doc: dict) -> Report:
+    """A Report from its JSON form (traces are not loaded; `trace_file` names them).  Raises
+    KeyError, TypeError or ValueError on a malformed document."""
+    cov = doc["coverage"]
+    actions = {name: ActionInfo(str(a["actor"]), _site(a["source"]),
+                                tuple((str(lay), str(what), _site(where))
+                                      for lay, what, where in a.get("changes", ())))
+               for name, a in dict(doc.get("actions", {})).items()}
+    model = ModelInfo(str(doc["model"]), str(doc.get("doc", "")), dict(doc.get("params", {})),
+                      tuple(str(b) for b in doc.get("bounds", ())),
+                      tuple((str(a["name"]), str(a["statement"]))
+                            for a in doc.get("assumptions", ())),
+                      tuple(str(x) for x in doc.get("layers", ())), actions)
+    coverage = Coverage(bool(cov["complete"]), str(cov.get("method", "")),
+                        str(cov.get("statement", "")), cov.get("states"),
+                        cov.get("transitions"), cov.get("depth"),
+                        float(cov.get("seconds") or 0.0), bool(cov.get("interrupted", False)))
+    results = [PropertyResult(str(r["property"]), str(r["kind"]), str(r.get("statement", "")),
+                              str(r.get("rests_on", "")), Verdict(r["verdict"]),
+                              str(r.get("method", "")), str(r.get("detail", "")), None,
+                              r.get("trace"), float(r.get("seconds") or 0.0),
+                              tuple(str(w) for w in r.get("why", ())),
+                              _site(r.get("site", ("", 0))))
+               for r in doc["results"]]
+    return Report(str(doc.get("engine", "explore")), model, coverage, results,
+                  float(doc.get("seconds") or 0.0), tuple(str(n) for n in doc.get("notes", ())))
+
+
+def _site(value: object) -> tuple[str, int]:
+    path, line = value  # type: ignore[misc]
+    return (str(path), int(line))
+
+
+def document(reports: list[Report]) -> dict:
+    return {"tool": "migcheck", "schema_version": SCHEMA_VERSION,
+            "ok": all(r.ok for r in reports), "checks": [to_dict(r) for r in reports]}
+
+
+def write(reports: list[Report], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document(reports), indent=1) + "\n")
+
+
+def record_last(reports: list[Report], path: Path) -> None:
+    """Keep the latest report of each (model, params, engine) in `path`, for `migcheck report`;
+    an incomplete report never replaces a complete one."""
     try:
         old = json.loads(path.read_text()).get("checks", [])
     except (OSError, ValueError, AttributeError):
         old = []
-    fresh = [to_dict(r) for r in reports]
-    keys = {(c["model"], json.dumps(c["params"], sort_keys=True)) for c in fresh}
-    kept = [c for c in old if isinstance(c, dict) and
-            (c.get("model"), json.dumps(c.get("params"), sort_keys=True)) not in keys]
-    checks = kept + fresh
-    doc = {"tool": "migcheck", "ok": all(c.get("ok") for c in checks), "checks": checks}
+
+    def key(c: dict) -> tuple:
+        return (c.get("model"), json.dumps(c.get("params"), sort_keys=True), c.get("engine"))
+
+    fresh = {key(d): d for d in (to_dict(r) for r in reports)}
+    kept = []
+    for c in old:
+        if not isinstance(c, dict):
+            continue
+        new = fresh.get(key(c))
+        if new is not None and not new["coverage"]["complete"] \
+                and c.get("coverage", {}).get("complete"):
+            fresh.pop(key(c))  # keep the complete one
+            kept.append(c)
+        elif new is None:
+            kept.append(c)
+    checks = kept + list(fresh.values())
+    doc = {"tool": "migcheck", "schema_version": SCHEMA_VERSION,
+           "ok": all(c.get("ok") for c in checks), "checks": checks}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.replace(path)
-
-
-def write(reports: list[CheckReport], path: Path) -> None:
-    doc = {"tool": "migcheck", "ok": all(r.ok for r in reports),
-           "checks": [to_dict(r) for r in reports]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=1) + "\n")

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from functools import cache
 from pathlib import Path
 
-from migcheck.checker.props import Verdict
-from migcheck.checker.runner import CheckReport
-from migcheck.checker.spec import Model
+from migcheck.checker.report import ModelInfo, PropertyResult, Report
 from migcheck.checker.trace import Trace
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
 ROOT = Path(__file__).resolve().parents[3]  # the repository (editable install)
-INFO_URI = "https://www.qemu.org/docs/master/devel/migration/postcopy.html"
 
 
 def repo_relative(path: str) -> str:
@@ -42,32 +38,17 @@ def location(path: str, line: int, message: str | None = None) -> dict:
     return loc
 
 
-@cache
-def property_line(name: str) -> tuple[str, int]:
-    """Where a property is declared: the line of its quoted name under properties/."""
-    for path in sorted((ROOT / "properties").glob("*.py")):
-        for number, text in enumerate(path.read_text().splitlines(), 1):
-            if f'"{name}"' in text:
-                return str(path), number
-    return str(ROOT / "properties" / "__init__.py"), 1
-
-
 def completing_step(trace: Trace) -> int:
     """The step whose action completes the counterexample."""
     return trace.length if trace.loop_start is None else max(trace.loop_start, 1)
 
 
-def action_source(model: Model, name: str | None) -> tuple[str, int] | None:
-    if name is None:
-        return None
-    try:
-        source = model.action(name).source
-    except KeyError:
-        return None
-    return source if source[0] else None
+def action_source(model: ModelInfo, name: str | None) -> tuple[str, int] | None:
+    info = model.actions.get(name) if name is not None else None
+    return info.source if info is not None and info.source[0] else None
 
 
-def code_flow(model: Model, trace: Trace) -> dict:
+def code_flow(model: ModelInfo, trace: Trace) -> dict:
     steps = []
     for i, step in enumerate(trace.steps):
         src = action_source(model, step.action)
@@ -83,15 +64,15 @@ def code_flow(model: Model, trace: Trace) -> dict:
             "threadFlows": [{"locations": steps}]}
 
 
-def result(report: CheckReport, r) -> dict:
+def result(report: Report, r: PropertyResult) -> dict:
     model = report.model
-    trace_file = report.trace_files.get(r.property.name)
-    text = f"{r.property.name} {r.verdict.value} on {model.name}: {r.detail}"
+    trace_file = r.trace_file
+    text = f"{r.name} {r.verdict.value} on {model.name}: {r.detail}"
     if r.trace is not None:
         text += f". {r.trace.summary}"
     if trace_file:
         text += f". Counterexample: {trace_file} (view with `migcheck trace {trace_file}`)"
-    out: dict = {"ruleId": r.property.name, "level": "error", "message": {"text": text}}
+    out: dict = {"ruleId": r.name, "level": "error", "message": {"text": text}}
     src = None
     if r.trace is not None:
         k = completing_step(r.trace)
@@ -102,39 +83,37 @@ def result(report: CheckReport, r) -> dict:
                                          f" ({step.cites})")]
         out["codeFlows"] = [code_flow(model, r.trace)]
     if src is None:
-        out["locations"] = [location(*property_line(r.property.name))]
+        out["locations"] = [location(*r.site)]
     out["properties"] = {"model": model.name, "verdict": r.verdict.value,
                          "trace": str(trace_file) if trace_file else None,
                          "traceLength": r.trace.length if r.trace is not None else None}
     return out
 
 
-def rule(prop) -> dict:
-    return {"id": prop.name, "name": prop.name.replace("-", " ").title().replace(" ", ""),
-            "shortDescription": {"text": prop.statement.split(". ")[0]},
-            "fullDescription": {"text": prop.statement},
-            "help": {"text": f"{prop.statement}\nRests on: {prop.rests_on}"},
-            "properties": {"kind": prop.kind}}
+def rule(r: PropertyResult) -> dict:
+    return {"id": r.name, "name": r.name.replace("-", " ").title().replace(" ", ""),
+            "shortDescription": {"text": r.statement.split(". ")[0]},
+            "fullDescription": {"text": r.statement},
+            "help": {"text": f"{r.statement}\nRests on: {r.rests_on}"},
+            "properties": {"kind": r.kind}}
 
 
-def to_dict(reports: list[CheckReport]) -> dict:
+def to_dict(reports: list[Report]) -> dict:
     runs = []
     for report in reports:
-        results = [result(report, r) for r in report.results
-                   if r.verdict in (Verdict.VIOLATED, Verdict.NOT_WITNESSED)]
-        g = report.graph
-        invocation: dict = {"executionSuccessful": g.complete,
-                            "properties": {"coverage": report.coverage,
-                                           "states": len(g.states),
-                                           "transitions": g.transitions,
+        results = [result(report, r) for r in report.results if r.verdict.failed]
+        cov = report.coverage
+        invocation: dict = {"executionSuccessful": cov.complete,
+                            "properties": {"coverage": cov.statement,
+                                           "states": cov.states,
+                                           "transitions": cov.transitions,
                                            "bounds": list(report.model.bounds)}}
-        if not g.complete:
+        if not cov.complete:
             invocation["toolExecutionNotifications"] = [
-                {"level": "error", "message": {"text": report.coverage}}]
+                {"level": "error", "message": {"text": cov.statement}}]
         runs.append({
             "tool": {"driver": {"name": "migcheck", "version": _version(),
-                                "informationUri": INFO_URI,
-                                "rules": [rule(r.property) for r in report.results]}},
+                                "rules": [rule(r) for r in report.results]}},
             "automationDetails": {"id": f"migcheck/{report.model.name}/"},
             "invocations": [invocation],
             "results": results,
@@ -152,6 +131,6 @@ def _version() -> str:
         return "0"
 
 
-def write(reports: list[CheckReport], path: Path) -> None:
+def write(reports: list[Report], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_dict(reports), indent=1) + "\n")

@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migcheck.checker.props import Verdict
-from migcheck.checker.runner import CheckReport
+from migcheck.checker.report import Report, Verdict
 from migcheck.checker.trace import Trace
 
 STYLE = {
     Verdict.HOLDS: "bold green",
+    Verdict.PROVED: "bold green",
     Verdict.WITNESSED: "green",
     Verdict.VIOLATED: "bold red",
     Verdict.NOT_WITNESSED: "bold red",
@@ -26,27 +26,28 @@ def show_value(value: object) -> str:
     return str(value)
 
 
-def summary(report: CheckReport, console: Console) -> None:
-    model, g = report.model, report.graph
+def summary(report: Report, console: Console) -> None:
+    model, cov = report.model, report.coverage
     console.print(f"[bold]model[/] {model.name}: {model.doc}")
     console.print(f"[bold]bound[/] {'; '.join(model.bounds)}")
-    console.print(f"[bold]coverage[/] {report.coverage}")
-    for a in model.assumptions:
-        console.print(f"[bold]assumes[/] {a.name}: {a.doc}", highlight=False)
+    console.print(f"[bold]coverage[/] {cov.statement}")
+    for name, doc in model.assumptions:
+        console.print(f"[bold]assumes[/] {name}: {doc}", highlight=False)
     table = Table(show_lines=False)
     for col, just in (("property", "left"), ("kind", "left"), ("verdict", "left"),
-                      ("states", "right"), ("transitions", "right"), ("depth", "right"),
-                      ("decided in", "right"), ("detail", "left")):
+                      ("method", "left"), ("decided in", "right"), ("detail", "left")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in report.results:
-        table.add_row(r.property.name, r.property.kind,
-                      Text(r.verdict.value, style=STYLE[r.verdict]),
-                      f"{len(g.states):,}", f"{g.transitions:,}", str(g.max_depth),
-                      f"{r.seconds:.2f}s", r.detail)
+        table.add_row(r.name, r.kind, Text(r.verdict.value, style=STYLE[r.verdict]),
+                      r.method, f"{r.seconds:.2f}s", r.detail)
     console.print(table)
-    rate = len(g.states) / g.seconds if g.seconds else 0.0
-    console.print(f"explored {len(g.states):,} states, {g.transitions:,} transitions in"
-                  f" {g.seconds:.2f}s ({rate:,.0f} states/s); total {report.seconds:.2f}s")
+    for note in report.notes:
+        console.print(note, highlight=False, markup=False)
+    if cov.states is not None:
+        rate = cov.states / cov.seconds if cov.seconds else 0.0
+        console.print(f"explored {cov.states:,} states, {cov.transitions or 0:,} transitions,"
+                      f" depth {cov.depth} in {cov.seconds:.2f}s ({rate:,.0f} states/s);"
+                      f" total {report.seconds:.2f}s")
 
 
 def print_step(console: Console, trace: Trace, i: int, notes: tuple[str, ...] = ()) -> None:

@@ -269,7 +269,7 @@ class Encoder:
         return z3.And(self.guard(action, s, havoc), z3.Or(*changed) if changed else False)
 
     def fair_moves(self, s: State, havoc: dict | None = None) -> z3.BoolRef:
-        """Some weakly fair actor (a QEMU thread) can make a move."""
+        """Some weakly fair actor (a thread) can make a move."""
         return z3.Or(*(self.moves(a, s, havoc) for a in self.model.actions
                        if self.model.actor(a.actor).fair))
 

@@ -71,7 +71,7 @@ def path_bound(enc, invariant, cond: Expr, start: int, extra: int = 4,
 
     `start` is the longest such path the explorer saw.  The query grows one step at a time on
     one incremental solver (asking from `start` on: what z3 learns at length L speeds up
-    L+1) up to start+extra+1; the first unsat answer is the proof.  Together with "some QEMU
+    L+1) up to start+extra+1; the first unsat answer is the proof.  Together with "some
     thread can move in every reachable state inside cond", it proves that every weakly fair
     behaviour leaves cond: it can take only finitely many changing steps inside, and
     stuttering for ever where a fair thread can move is unfair."""

@@ -8,59 +8,36 @@ at the given bound, so they are real runs, in the explorer's trace format.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
 
 import z3
 
 from migcheck.checker.compile import CompiledModel
+from migcheck.checker.decide import STUCK
 from migcheck.checker.explore import StateGraph, explore
-from migcheck.checker.props import (
-    Context,
+from migcheck.checker.kinds import (
     Invariant,
     LeavesEventually,
     NoDeadlock,
     Property,
     Sometimes,
     StepInvariant,
-    _refusals,
 )
+from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report, Verdict
 from migcheck.checker.spec import Model
 from migcheck.checker.trace import Trace
+from migcheck.checker.tracebuild import TraceBuilder
 from migcheck.checker.z3 import bmc, induction, lemmas, liveness, ranking
 from migcheck.checker.z3.encode import Encoder
 from migcheck.checker.z3.reach import Reach
 
-PROVED, VIOLATED, UNKNOWN, WITNESSED, SKIPPED = (
-    "proved", "violated", "unknown", "witnessed", "skipped")
+PROVED, VIOLATED = "proved", "violated"  # the induction goals' statuses
+METHOD = "z3: inductive invariant, ranking function, bounded model checking"
 
 
-@dataclass
-class ZResult:
-    property: Property
-    status: str
-    method: str = ""
-    detail: str = ""
-    trace: Trace | None = None
-    why: list[str] = field(default_factory=list)  # lemmas / ranking that make the proof
-    seconds: float = 0.0
-
-
-@dataclass
-class ProveReport:
-    model: Model
-    unbounded: bool
-    results: list[ZResult]
-    lemmas: int
-    learned: int
-    seconds: float
-    invariant_seconds: float  # learning the shared invariant (not in any one result's time)
-
-    @property
-    def exit_code(self) -> int:
-        statuses = {r.status for r in self.results}
-        if VIOLATED in statuses:
-            return 1
-        return 3 if UNKNOWN in statuses else 0
+def _result(prop: Property, verdict: Verdict, method: str = "", detail: str = "",
+            trace: Trace | None = None, why: list[str] | tuple[str, ...] = (),
+            seconds: float = 0.0) -> PropertyResult:
+    return PropertyResult.of(prop, verdict, method, detail, trace, seconds, tuple(why))
 
 
 def _stuck(cond):
@@ -114,29 +91,24 @@ def bmc_bad(prop: Property, model: Model):
 
 
 SUMMARY = {
-    "stuck": "stays here forever: no QEMU thread can move, and the admin's commands are"
-             " refused or not issued",
-    "deadlock": "no QEMU thread can move, and this is not a valid end state",
+    "stuck": STUCK,
+    "deadlock": "no thread can move, and this is not a valid end state",
     "witness": "a witness",
 }
 
 
-def make_trace(model: Model, compiled: CompiledModel, prop: Property, kind: str,
-               path: bmc.Path) -> Trace:
+def make_trace(compiled: CompiledModel, prop: Property, kind: str, path: bmc.Path) -> Trace:
     """A BMC path in the explorer's trace form (refused commands loop at a stuck state)."""
-    graph = StateGraph(compiled)
-    graph.states = [state for _, state in path]
-    ctx = Context(compiled, graph)
-    entries = [(action, i) for i, (action, _) in enumerate(path)]
-    loop = _refusals(ctx, len(path) - 1) if kind in ("stuck", "deadlock") else None
+    builder = TraceBuilder(compiled)
+    loop = builder.refusals(path[-1][1]) if kind in ("stuck", "deadlock") else None
     summary = SUMMARY.get(kind, f"{prop.name} fails in the last state" if kind == "invariant"
                           else f"{prop.name} fails on the last step")
-    return replace(ctx.trace(prop, kind, entries, loop, summary), engine="z3")
+    return builder.build(prop.name, kind, list(path), loop, summary, engine="z3")
 
 
 def run_prove(model: Model, properties: list[Property], depth: int = 40,
               timeout_s: float = 300.0, unbounded: bool = True,
-              liveness_by: str = "ranking") -> ProveReport:
+              liveness_by: str = "ranking") -> Report:
     """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
     bound) or "path-bound" (only that; benchmarks/prove.py compares the two)."""
     started = time.perf_counter()
@@ -154,8 +126,9 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
         t0 = time.perf_counter()
         goal = proof.results.get(prop.name)
         if goal is None and not isinstance(prop, Sometimes):
-            results.append(ZResult(prop, SKIPPED, detail=f"{prop.kind}: a branching-time"
-                                   " property; decided by `migcheck check` only"))
+            results.append(_result(prop, Verdict.NOT_APPLICABLE, "z3",
+                                   f"{prop.kind}: a branching-time property; decided by"
+                                   " `migcheck check` only"))
             continue
         if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
             if liveness_by == "path-bound":
@@ -167,30 +140,37 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
             results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
             continue
         if goal is not None and goal.status == PROVED:
-            results.append(ZResult(prop, PROVED, _method(unbounded, "inductive invariant"),
+            results.append(_result(prop, Verdict.PROVED, _method(unbounded, "inductive invariant"),
                                    f"{len(goal.core)} lemmas used", None,
                                    proof.show(goal.core), time.perf_counter() - t0))
             continue
         bad, kind = bmc_bad(prop, model)
         found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
         if found.path is not None:
-            status = WITNESSED if kind == "witness" else VIOLATED
-            trace = make_trace(model, compiled, prop, kind, found.path)
-            results.append(ZResult(prop, status, f"BMC at {_bound(model)}",
+            status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
+            trace = make_trace(compiled, prop, kind, found.path)
+            results.append(_result(prop, status, f"BMC at {_bound(model)}",
                                    f"{kind} at depth {found.depth}", trace, [],
                                    time.perf_counter() - t0))
         else:
             why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
             if goal is not None and goal.status == VIOLATED:
                 why = "a reachable state violates it, but " + why
-            results.append(ZResult(prop, UNKNOWN, "BMC", why, None, [],
+            results.append(_result(prop, Verdict.UNKNOWN, "BMC", why, None, [],
                                    time.perf_counter() - t0))
-    return ProveReport(model, unbounded, results, len(proof.lemmas), proof.learned,
-                       time.perf_counter() - started, proof.seconds)
+    scope = ("every number of channel failures (the bound counter is abstracted)" if unbounded
+             else f"the bound {_bound(model)}")
+    notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
+             f" counterexamples to induction) in {proof.seconds:.1f}s",)
+    coverage = Coverage(True, METHOD, f"proofs cover {scope}; counterexamples and witnesses"
+                        f" come from BMC at {_bound(model)}, depth <= {depth}",
+                        seconds=time.perf_counter() - started)
+    return Report("z3", ModelInfo.of(model), coverage, results,
+                  time.perf_counter() - started, notes)
 
 
 def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
-             prop: Sometimes, t0: float, depth: int, timeout_s: float) -> ZResult:
+             prop: Sometimes, t0: float, depth: int, timeout_s: float) -> PropertyResult:
     """A witness: the explorer's shortest path, confirmed step by step as a run of the z3
     encoding (BMC from scratch when the explorer found none)."""
     pred = compiled.predicate(prop.predicate)
@@ -198,18 +178,18 @@ def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: M
     if hit is not None:
         path = [(a, graph.states[n]) for a, n in graph.path_to(hit)]
         if _is_run(conc, path, prop):
-            trace = make_trace(model, compiled, prop, "witness", path)
-            return ZResult(prop, WITNESSED, "explorer path, checked by z3",
+            trace = make_trace(compiled, prop, "witness", path)
+            return _result(prop, Verdict.WITNESSED, "explorer path, checked by z3",
                            f"witness at depth {len(path) - 1}", trace, [],
                            time.perf_counter() - t0)
     bad, kind = bmc_bad(prop, model)
     found = bmc.search(conc, bad, depth, None, timeout_s)
     if found.path is None:
-        return ZResult(prop, UNKNOWN, "BMC", f"no witness within depth {depth}", None, [],
+        return _result(prop, Verdict.UNKNOWN, "BMC", f"no witness within depth {depth}", None, [],
                        time.perf_counter() - t0)
-    trace = make_trace(model, compiled, prop, kind, found.path)
-    return ZResult(prop, WITNESSED, f"BMC at {_bound(model)}", f"witness at depth {found.depth}",
-                   trace, [], time.perf_counter() - t0)
+    trace = make_trace(compiled, prop, kind, found.path)
+    return _result(prop, Verdict.WITNESSED, f"BMC at {_bound(model)}",
+                   f"witness at depth {found.depth}", trace, [], time.perf_counter() - t0)
 
 
 def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
@@ -228,7 +208,7 @@ def _is_run(enc: Encoder, path: bmc.Path, prop: Sometimes) -> bool:
 
 
 def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
-              prop: LeavesEventually, t0: float) -> ZResult:
+              prop: LeavesEventually, t0: float) -> PropertyResult:
     """The termination half of a liveness proof (the progress half was proved as a goal):
     a lexicographic ranking function checked by z3, else a z3 bound on the paths that stay
     inside the condition."""
@@ -239,12 +219,12 @@ def _liveness(proof: induction.Proof, enc: Encoder, graph: StateGraph,
         found = ranking.prove(st, inside, _samples_inside(enc, graph, prop))
     except (ranking.NoRanking, induction.ProofTimeout) as exc:
         return _path_bound(enc, graph, prop, t0, str(exc))
-    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+    why = ["in every reachable state inside the condition some thread can move, and",
            "every state-changing step inside lowers ("
            + ", ".join(f"r{k}" for k in range(1, len(found.components) + 1))
            + ") lexicographically, from any state of the invariant:",
            *("  " + line for line in found.show(enc.slots))]
-    return ZResult(prop, PROVED, _method(enc.abstract, "ranking function + progress"),
+    return _result(prop, Verdict.PROVED, _method(enc.abstract, "ranking function + progress"),
                    f"{len(found.components)}-component lexicographic ranking"
                    f" ({found.rounds} z3 round(s))", None, why, time.perf_counter() - t0)
 
@@ -259,7 +239,7 @@ def _samples_inside(enc: Encoder, graph: StateGraph, prop: LeavesEventually) -> 
 
 
 def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: float,
-                no_ranking: str) -> ZResult:
+                no_ranking: str) -> PropertyResult:
     try:
         start = liveness.longest_inside(graph, prop.cond)
         # a small invariant made for this goal alone keeps the unrolled query light
@@ -268,14 +248,14 @@ def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: flo
                               seeds=lemmas.candidates(enc, rows))
         bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
     except (liveness.NoPathBound, induction.ProofTimeout) as exc:
-        return ZResult(prop, UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}", None, [],
-                       time.perf_counter() - t0)
-    why = ["in every reachable state inside the condition some QEMU thread can move, and",
+        return _result(prop, Verdict.UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}",
+                       None, [], time.perf_counter() - t0)
+    why = ["in every reachable state inside the condition some thread can move, and",
            f"no path of {bound.length} state-changing steps stays inside the condition from"
            " any state of the invariant",
            f"(the explorer's longest such path has {bound.explored} steps;"
            f" no ranking: {no_ranking})"]
-    return ZResult(prop, PROVED, _method(enc.abstract, "path bound + progress"),
+    return _result(prop, Verdict.PROVED, _method(enc.abstract, "path bound + progress"),
                    f"paths inside are shorter than {bound.length} steps", None, why,
                    time.perf_counter() - t0)
 

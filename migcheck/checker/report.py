@@ -1,0 +1,146 @@
+"""One Report for every engine: what was checked, how, within which bound, and the verdicts.
+
+The explorer (`check`), z3 (`prove`), Hypothesis (`fuzz`), trace validation (`validate`) and
+the comparison of two models (`diff`) all end in a `Report`; the terminal summary and the
+JSON, JUnit, SARIF and HTML writers read only Reports, so every engine gets every output.
+A Report holds plain data (no model object), so it round-trips through its JSON form.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from migcheck.checker.kinds import Property
+from migcheck.checker.spec import Model
+from migcheck.checker.trace import Trace
+
+SCHEMA_VERSION = 1
+
+
+class Verdict(enum.Enum):
+    HOLDS = "holds"  # checked over the whole stated bound
+    PROVED = "proved"  # for every bound (z3)
+    VIOLATED = "violated"
+    WITNESSED = "witnessed"
+    NOT_WITNESSED = "not witnessed"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "n/a"  # this engine does not decide this kind of property
+
+    @property
+    def ok(self) -> bool:
+        return self in (Verdict.HOLDS, Verdict.PROVED, Verdict.WITNESSED,
+                        Verdict.NOT_APPLICABLE)
+
+    @property
+    def failed(self) -> bool:
+        return self in (Verdict.VIOLATED, Verdict.NOT_WITNESSED)
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    name: str
+    kind: str
+    statement: str
+    rests_on: str
+    verdict: Verdict
+    method: str  # how this verdict was reached ("exhaustive BFS", "inductive invariant", ...)
+    detail: str = ""
+    trace: Trace | None = None
+    trace_file: str | None = None
+    seconds: float = 0.0
+    why: tuple[str, ...] = ()  # the lemmas or ranking behind a proof
+    site: tuple[str, int] = ("", 0)  # where the property is declared
+
+    @staticmethod
+    def of(prop: Property, verdict: Verdict, method: str, detail: str = "",
+           trace: Trace | None = None, seconds: float = 0.0,
+           why: tuple[str, ...] = ()) -> PropertyResult:
+        return PropertyResult(prop.name, prop.kind, prop.statement, prop.rests_on, verdict,
+                              method, detail, trace, None, seconds, why, prop.site)
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """Where an action is written, and the changes of later layers that touched it (for SARIF:
+    a violation points at the change that causes it)."""
+
+    actor: str
+    source: tuple[str, int]
+    changes: tuple[tuple[str, str, tuple[str, int]], ...] = ()  # (layer, what, where)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    doc: str
+    params: dict[str, object]
+    bounds: tuple[str, ...]
+    assumptions: tuple[tuple[str, str], ...]  # (name, statement)
+    layers: tuple[str, ...] = ()
+    actions: dict[str, ActionInfo] = field(default_factory=dict)
+
+    @staticmethod
+    def of(model: Model) -> ModelInfo:
+        return ModelInfo(
+            model.name, model.doc, dict(model.params), tuple(model.bounds),
+            tuple((a.name, a.doc) for a in model.assumptions), tuple(model.layers),
+            {a.name: ActionInfo(a.actor, a.source, a.touched[1:]) for a in model.actions})
+
+    def describe(self) -> str:
+        """`qemu-7.2, failures <= 2, pages 2` (say): the model and its parameters in one line."""
+        parts = [self.name]
+        for key, value in self.params.items():
+            parts.append(f"{key} <= {value}" if key == "failures" else
+                         (key if value is True else f"{key} {value}"))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the stated bound an engine covered."""
+
+    complete: bool
+    method: str
+    statement: str
+    states: int | None = None
+    transitions: int | None = None
+    depth: int | None = None
+    seconds: float = 0.0
+    interrupted: bool = False
+
+
+@dataclass
+class Report:
+    engine: str  # explore | z3 | fuzz | validate | diff
+    model: ModelInfo
+    coverage: Coverage
+    results: list[PropertyResult]
+    seconds: float
+    notes: tuple[str, ...] = ()  # engine-specific lines worth printing (lemma counts, ...)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.verdict.ok for r in self.results)
+
+    @property
+    def violated(self) -> list[PropertyResult]:
+        return [r for r in self.results if r.verdict.failed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all hold, 1 a violation, 3 unknown (incomplete), 130 interrupted."""
+        if self.violated:
+            return 1
+        if self.coverage.interrupted:
+            return 130
+        if not self.coverage.complete or any(r.verdict is Verdict.UNKNOWN
+                                             for r in self.results):
+            return 3
+        return 0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.results:
+            out[r.verdict.value] = out.get(r.verdict.value, 0) + 1
+        return out
