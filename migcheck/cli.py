@@ -11,6 +11,9 @@ import argparse
 import importlib
 import sys
 
+from migcheck.checker.files import OutputError
+from migcheck.checker.spec import ModelError
+
 COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
             "record", "fuzz", "prove")
 
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
-    except UsageError as exc:
+    except (UsageError, OutputError, ModelError) as exc:
         print(f"migcheck: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migcheck.checker.expr import Symbol
+from migcheck.checker.files import write_text
 from migcheck.checker.spec import Call
 
 FORMAT = "ITF"
@@ -137,10 +138,7 @@ def to_json(trace: Trace) -> dict:
 
 
 def save(trace: Trace, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(to_json(trace), indent=1) + "\n")
-    tmp.replace(path)
+    write_text(path, json.dumps(to_json(trace), indent=1) + "\n")
     return path
 
 

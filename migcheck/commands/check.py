@@ -11,7 +11,7 @@ from migcheck.checker.runner import OutOfDomain, run_check
 from migcheck.checker.views import text
 from migcheck.cli import UsageError
 from migcheck.commands.options import add_model_options, config_of, load, select
-from migcheck.commands.outputs import add_output_options, console, emit
+from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
 
@@ -34,6 +34,7 @@ def progress_printer(out: Console):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args)
     built = load(config_of(args))
     props = select(built, args.properties)
     out = console()

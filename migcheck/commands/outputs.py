@@ -9,9 +9,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from migcheck.checker.files import OutputError, check_writable
 from migcheck.checker.report import Report
 from migcheck.checker.runner import save_traces
 from migcheck.checker.views import junit, report_json, sarif, text
+from migcheck.cli import UsageError
 
 LAST = Path("reports/last-check.json")
 
@@ -26,6 +28,20 @@ def add_output_options(p: argparse.ArgumentParser, traces: bool = True) -> None:
     if traces:
         p.add_argument("--traces", type=Path, default=Path("reports/traces"), metavar="DIR",
                        help="where counterexamples are saved (default reports/traces)")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path is writable, before any engine runs (a typo must not cost a run)."""
+    for flag in ("json", "junit", "sarif", "last"):
+        path = getattr(args, flag, None)
+        if path is not None:
+            try:
+                check_writable(path, f"--{flag}")
+            except OutputError as exc:
+                raise UsageError(str(exc)) from None
+    traces = getattr(args, "traces", None)
+    if traces is not None and traces.exists() and not traces.is_dir():
+        raise UsageError(f"--traces {traces}: not a directory")
 
 
 def console() -> Console:

@@ -6,7 +6,7 @@ import argparse
 
 from migcheck.cli import UsageError
 from migcheck.commands.options import add_model_options, config_of, int_arg, load, select
-from migcheck.commands.outputs import add_output_options, console, emit
+from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
 
 HELP = ("prove the properties with z3 for any number of failures (counterexamples by BMC at"
         " --failures)")
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.failures == 0:  # the abstraction keeps the guard `failures < K`: K=0 allows none
         raise UsageError("prove needs --failures >= 1 (its proofs then cover every K)")
+    check_outputs(args)
     built = load(config_of(args))
     out = console()
     report = run_prove(built.model, select(built, args.properties), depth=args.depth,

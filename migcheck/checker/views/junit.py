@@ -11,6 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from migcheck.checker.files import write_text
 from migcheck.checker.report import PropertyResult, Report, Verdict
 
 
@@ -69,7 +70,7 @@ def to_xml(reports: list[Report]) -> ET.Element:
 
 
 def write(reports: list[Report], path: Path) -> None:
-    tree = ET.ElementTree(to_xml(reports))
-    ET.indent(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    root = to_xml(reports)
+    ET.indent(root)
+    write_text(path, "<?xml version='1.0' encoding='utf-8'?>\n"
+               + ET.tostring(root, encoding="unicode") + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from migcheck.checker.files import write_text
 from migcheck.checker.report import (
     SCHEMA_VERSION,
     ActionInfo,
@@ -112,8 +113,7 @@ def document(reports: list[Report]) -> dict:
 
 
 def write(reports: list[Report], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document(reports), indent=1) + "\n")
+    write_text(path, json.dumps(document(reports), indent=1) + "\n")
 
 
 def record_last(reports: list[Report], path: Path) -> None:
@@ -142,7 +142,4 @@ def record_last(reports: list[Report], path: Path) -> None:
     checks = kept + list(fresh.values())
     doc = {"tool": "migcheck", "schema_version": SCHEMA_VERSION,
            "ok": all(c.get("ok") for c in checks), "checks": checks}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    tmp.replace(path)
+    write_text(path, json.dumps(doc, indent=1) + "\n")

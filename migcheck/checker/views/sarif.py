@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from migcheck.checker.files import write_text
 from migcheck.checker.report import ModelInfo, PropertyResult, Report
 from migcheck.checker.trace import Trace
 
@@ -132,5 +133,4 @@ def _version() -> str:
 
 
 def write(reports: list[Report], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_dict(reports), indent=1) + "\n")
+    write_text(path, json.dumps(to_dict(reports), indent=1) + "\n")
