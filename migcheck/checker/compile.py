@@ -119,7 +119,7 @@ class CompiledModel:
         evaluated; the order of the actions, hence of successors, is unchanged."""
         lines = ["def successors(s):\n", self._unpack(), "    out = []\n",
                  "    emit = out.append\n"]
-        for shared, run in self._runs():
+        for shared, run in self.guard_runs():
             indent = "    "
             if shared is not None:
                 lines.append(f"    if {self._src(shared)}:\n")
@@ -132,7 +132,7 @@ class CompiledModel:
         return "".join(lines)
 
     @cached_property
-    def _checked(self) -> dict[int, list[tuple[str, tuple[int, int]]]]:
+    def checked(self) -> dict[int, list[tuple[str, tuple[int, int]]]]:
         """Per action, the integer assignments static ranges cannot keep in their domain."""
         out = {}
         for k, action in enumerate(self.actions):
@@ -144,7 +144,7 @@ class CompiledModel:
     def _checks(self, k: int, indent: str) -> list[str]:
         """Compute each risky value once into a local, and stop if it leaves the domain."""
         lines = []
-        for var, (lo, hi) in self._checked.get(k, ()):
+        for var, (lo, hi) in self.checked.get(k, ()):
             value = self._src(self.actions[k].assigned(var))  # type: ignore[arg-type]
             name = f"v{self.model.var_index[var]}"
             lines.append(f"{indent}{name} = {value}\n")
@@ -159,13 +159,13 @@ class CompiledModel:
             return "s"
         n = len(self.model.variables)
         k = self.model.action_index[action.name]
-        checked = {var for var, _ in self._checked.get(k, ())}
+        checked = {var for var, _ in self.checked.get(k, ())}
         assigned = {self.model.var_index[t]: (t, e) for t, e in action.effect}
         items = [(f"v{i}" if assigned[i][0] in checked else self._src(assigned[i][1]))
                  if i in assigned else f"s{i}" for i in range(n)]
         return f"({', '.join(items)},)"
 
-    def _runs(self) -> list[tuple[Expr | None, list[tuple[int, Expr]]]]:
+    def guard_runs(self) -> list[tuple[Expr | None, list[tuple[int, Expr]]]]:
         """Group consecutive actions by a shared `Var == Const` top-level guard conjunct."""
 
         def conjuncts(guard: Expr) -> list[Expr]:
