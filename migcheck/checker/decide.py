@@ -18,8 +18,8 @@ import numpy as np
 
 from migcheck.checker.compile import CompiledModel, function_of
 from migcheck.checker.explore import Graph, Path
-from migcheck.checker.expr import Expr, all_of, variables
-from migcheck.checker.graphalgo import reaches, scc_labels, shortest_path
+from migcheck.checker.expr import Expr, Not, all_of, variables
+from migcheck.checker.graphalgo import backward, reaches, scc_labels, shortest_path, unique_codes
 from migcheck.checker.kinds import (
     Escapable,
     Invariant,
@@ -105,8 +105,19 @@ class Context:
 
     def edges_of(self, allowed_actors: frozenset[str]) -> np.ndarray:
         """Boolean mask of the edges taken by the given actors."""
-        keep = [i for i, a in enumerate(self.model.actors) if a.name in allowed_actors]
-        return np.isin(self.edge_actor, keep)
+        keep = np.array([a.name in allowed_actors for a in self.model.actors], dtype=bool)
+        return keep[self.edge_actor]
+
+    def backward(self, allowed_actors: frozenset[str] | None = None):  # type: ignore[no-untyped-def]
+        """The reversed edges (of the given actors' steps, or all), built once."""
+        key = ("backward", allowed_actors)
+        if key not in self._cache:
+            if allowed_actors is None:
+                self._cache[key] = backward(self.src, self.dst, self.n)
+            else:
+                keep = self.edges_of(allowed_actors)
+                self._cache[key] = backward(self.src[keep], self.dst[keep], self.n)
+        return self._cache[key]
 
     @cached_property
     def adjacency(self) -> list[list[tuple[int, int]]]:
@@ -137,6 +148,14 @@ class Context:
                              count=len(distinct))
         return values[code] if len(code) else np.zeros(0, dtype=bool)
 
+    def first_false(self, expr: Expr) -> int | None:
+        """The shallowest state where `expr` is false: what the explorer recorded if it
+        watched `expr`, else read off the whole graph."""
+        watched = self.graph.watched
+        if expr in watched and (watched[expr] is not None or self.graph.complete):
+            return watched[expr]
+        return self.first(~self.holds(expr))
+
     def first(self, mask: np.ndarray) -> int | None:
         """The shallowest state in `mask` (states are numbered in BFS order)."""
         hits = np.flatnonzero(mask)
@@ -161,7 +180,7 @@ class Context:
 
 
 def invariant(p: Invariant, ctx: Context) -> Outcome:
-    bad = ctx.first(~ctx.holds(p.predicate))
+    bad = ctx.first_false(p.predicate)
     if bad is None:
         return Outcome(Verdict.HOLDS)
     trace = ctx.trace(p, "invariant", ctx.graph.path_to(bad),
@@ -176,7 +195,7 @@ def step_invariant(p: StepInvariant, ctx: Context) -> Outcome:
     # evaluate once per distinct (before, after) pair of projections
     width = max(len(distinct), 1)
     pair = code[ctx.src] * width + code[ctx.dst]
-    uniq, inverse = np.unique(pair, return_inverse=True)
+    uniq, inverse = unique_codes(pair, width * width)
     check = function_of(p.predicate, [*names, *(f"next_{n}" for n in names)], ctx.model.code)
     ok = np.fromiter((bool(check(distinct[u // width] + distinct[u % width])) for u in uniq),
                      dtype=bool, count=len(uniq))
@@ -228,17 +247,17 @@ def fair_components(ctx: Context, inside: np.ndarray) -> tuple[np.ndarray, np.nd
     staying there (stuttering) is fair iff no fair actor is enabled there."""
     labels = scc_labels(inside, ctx.src, ctx.dst)
     ncomp = int(labels.max()) + 1 if len(labels) else 0
-    fair_mask = sum(1 << a for a in ctx.compiled.fair_actors)
-    all_on = np.full(ncomp, fair_mask, dtype=np.int64)
     nodes = np.flatnonzero(inside)
-    np.bitwise_and.at(all_on, labels[nodes], ctx.fair_enabled[nodes])
-    moved = np.zeros(ncomp, dtype=np.int64)
+    node_comp, enabled = labels[nodes], ctx.fair_enabled[nodes]
+    size = np.bincount(node_comp, minlength=ncomp)
     internal = inside[ctx.src] & inside[ctx.dst] & (labels[ctx.src] == labels[ctx.dst])
-    bits = np.left_shift(np.int64(1), ctx.edge_actor[internal])
-    np.bitwise_or.at(moved, labels[ctx.src[internal]], bits)
-    has_inside = np.zeros(ncomp, dtype=bool)
-    has_inside[labels[nodes]] = True
-    fair = has_inside & ((all_on & ~moved & fair_mask) == 0)
+    edge_comp, edge_actor = labels[ctx.src[internal]], ctx.edge_actor[internal]
+    unfair = np.zeros(ncomp, dtype=bool)  # a fair actor enabled throughout and never moving
+    for actor in ctx.compiled.fair_actors:
+        on = np.bincount(node_comp[(enabled >> actor) & 1 == 1], minlength=ncomp)
+        moved = np.bincount(edge_comp[edge_actor == actor], minlength=ncomp) > 0
+        unfair |= (on == size) & ~moved
+    fair = (size > 0) & ~unfair
     return fair, labels
 
 
@@ -276,8 +295,7 @@ def _fair_cycle(ctx: Context, entry: int, comp: list[int]) -> list[tuple[int | N
 
 
 def escapable(p: Escapable, ctx: Context) -> Outcome:
-    keep = ctx.edges_of(p.allowed)
-    can = reaches(ctx.holds(p.goal), ctx.src[keep], ctx.dst[keep], ctx.n)
+    can = reaches(ctx.holds(p.goal), ctx.backward(p.allowed))
     bad = ctx.first(~can)
     if bad is None:
         return Outcome(Verdict.HOLDS)
@@ -294,7 +312,7 @@ def waits_have_posters(p: WaitsHavePosters, ctx: Context) -> Outcome:
         blocked = ctx.holds(all_of(wait.at(), ~wait.until)) & ~exempt
         if not blocked.any():
             continue
-        can = reaches(ctx.holds(wait.until), ctx.src, ctx.dst, ctx.n)
+        can = reaches(ctx.holds(wait.until), ctx.backward())
         bad = ctx.first(blocked & ~can)
         if bad is not None and (worst is None or bad < worst[0]):
             worst = (bad, wait)
@@ -307,11 +325,30 @@ def waits_have_posters(p: WaitsHavePosters, ctx: Context) -> Outcome:
 
 
 def sometimes(p: Sometimes, ctx: Context) -> Outcome:
-    hit = ctx.first(ctx.holds(p.predicate))
+    hit = ctx.first_false(Not(p.predicate))
     if hit is None:
         return Outcome(Verdict.NOT_WITNESSED, "never reached: the check may be vacuous")
     trace = ctx.trace(p, "witness", ctx.graph.path_to(hit), summary="a witness")
     return Outcome(Verdict.WITNESSED, f"at depth {ctx.depth[hit]}", trace)
+
+
+# The state predicates an explorer can evaluate while it explores (the first state where one
+# is false decides the property), so a check of these alone may stop early.
+WATCH: dict[type, Callable[[Property], Expr]] = {
+    Invariant: lambda p: p.predicate,  # type: ignore[attr-defined]
+    Sometimes: lambda p: Not(p.predicate),  # type: ignore[attr-defined]
+}
+
+
+def watched(props: list[Property]) -> tuple[Expr, ...]:
+    """The predicates worth watching while exploring for these properties."""
+    return tuple(dict.fromkeys(WATCH[type(p)](p) for p in props if type(p) in WATCH))
+
+
+def settled(prop: Property, graph: Graph) -> bool:
+    """Decided although the graph is incomplete: a watched predicate already failed."""
+    watch = WATCH.get(type(prop))
+    return watch is not None and graph.watched.get(watch(prop)) is not None
 
 
 DECIDE: dict[type, Callable[[Property, Context], Outcome]] = {
@@ -336,7 +373,7 @@ def check_all(ctx: Context, props: list[Property]) -> list[Result]:
     results = []
     for prop in props:
         started = time.perf_counter()
-        outcome = (decide(prop, ctx) if ctx.graph.complete
+        outcome = (decide(prop, ctx) if ctx.graph.complete or settled(prop, ctx.graph)
                    else Outcome(Verdict.UNKNOWN, "exploration incomplete"))
         results.append(Result(prop, outcome.verdict, outcome.detail, outcome.trace,
                               time.perf_counter() - started))

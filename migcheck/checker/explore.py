@@ -5,7 +5,9 @@ handed out in BFS order and every state keeps the edge that first reached it, so
 to the initial state is a shortest one.
 
 `Graph` is what every explorer hands to the property decisions (`decide`): this pure-Python
-one and the native one over packed states implement it.
+one and the native one over packed states (`native/`) implement it.  This one is the
+fallback where no C compiler is available, and the reference the native one is tested
+against.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from typing import Protocol
 import numpy as np
 
 from migcheck.checker.compile import CompiledModel, DomainError, State
+from migcheck.checker.expr import Expr
 
 Path = list[tuple[int | None, int]]  # (action that led here or None, state index)
 
 
 @dataclass(frozen=True)
 class Arrays:
-    """The graph as parallel int64 arrays: edges (src -> dst by act), per-state depth and the
-    bitmask of fair actors enabled there."""
+    """The graph as parallel integer arrays: edges (src -> dst by act, grouped by src in
+    successor order), per-state depth and the bitmask of fair actors enabled there (per
+    expanded state).  Explorers may use narrower integer types than int64."""
 
     src: np.ndarray
     dst: np.ndarray
@@ -43,6 +47,9 @@ class Graph(Protocol):
     seconds: float
     self_loops: int
     domain_error: DomainError | None  # exploration stopped at an out-of-domain assignment
+    # predicates evaluated during exploration: the first state where each is false (None:
+    # false in no expanded state); an explorer may watch none
+    watched: dict[Expr, int | None]
 
     @property
     def n(self) -> int: ...
@@ -92,6 +99,7 @@ class StateGraph:
     interrupted: bool = False
     seconds: float = 0.0
     domain_error: DomainError | None = None
+    watched: dict[Expr, int | None] = field(default_factory=dict)  # watches nothing
 
     @property
     def n(self) -> int:

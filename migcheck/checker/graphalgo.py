@@ -1,36 +1,104 @@
 """Graph algorithms the property checks need, vectorised with numpy/scipy.
 
-The explored graph is kept as three parallel edge arrays (source, target, action).  Strongly
-connected components and reachability run in scipy's compiled code, so deciding a property
-on millions of edges takes a fraction of the exploration time.
+The explored graph is kept as three parallel edge arrays (source, target, action), grouped by
+source.  Strongly connected components and reachability run in compiled code (small C
+kernels built like the native explorer, or scipy's where no C compiler is found) on a CSR
+form built straight from those arrays, so deciding a property on millions of edges takes a
+fraction of the exploration time.
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-
-def _matrix(src: np.ndarray, dst: np.ndarray, n: int) -> csr_matrix:
-    data = np.ones(len(src), dtype=np.int8)
-    return csr_matrix((data, (src, dst)), shape=(n, n))
+from migcheck.checker.native.build import GRAPHS, NativeUnavailable, load
 
 
-def reaches(targets: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """Boolean mask of the nodes from which some target node can be reached along the edges
-    (src[i] -> dst[i]).  `targets` is a boolean mask of length n."""
-    goal = np.flatnonzero(targets)
-    if len(goal) == 0:
+@dataclass(frozen=True)
+class Csr:
+    """A directed graph over nodes 0..n-1: node v's successors are
+    indices[indptr[v]:indptr[v + 1]]."""
+
+    indptr: np.ndarray  # int64, n + 1
+    indices: np.ndarray  # int32
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+
+@cache
+def kernels() -> ctypes.CDLL | None:
+    """The compiled graph kernels (native/graphs.c), or None where no C compiler is found
+    (then scipy's compiled routines do the same work, somewhat slower)."""
+    try:
+        source = resources.files("migcheck.checker.native").joinpath("graphs.c").read_text()
+        return load(source, GRAPHS).lib
+    except NativeUnavailable:
+        return None
+
+
+def forward(src: np.ndarray, dst: np.ndarray, n: int) -> Csr:
+    """The edges (src[i] -> dst[i]).  Edges grouped by source, as both explorers store them,
+    need no sorting."""
+    if len(src) > 1 and not bool(np.all(src[1:] >= src[:-1])):
+        order = np.argsort(src, kind="stable")
+        src, dst = src[order], dst[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return Csr(indptr, np.ascontiguousarray(dst, dtype=np.int32))
+
+
+def _scipy(g: Csr, extra: int = 0) -> csr_matrix:
+    data = np.ones(len(g.indices), dtype=np.int8)
+    return csr_matrix((data, g.indices, g.indptr), shape=(g.n + extra, g.n + extra))
+
+
+def transpose(g: Csr) -> Csr:
+    lib = kernels()
+    if lib is None:
+        t = _scipy(g).T.tocsr()
+        return Csr(t.indptr.astype(np.int64), t.indices.astype(np.int32))
+    indptr = np.empty(g.n + 1, dtype=np.int64)
+    indices = np.empty(len(g.indices), dtype=np.int32)
+    lib.mc_transpose(g.indptr.ctypes.data, g.indices.ctypes.data, g.n, indptr.ctypes.data,
+                     indices.ctypes.data)
+    return Csr(indptr, indices)
+
+
+def backward(src: np.ndarray, dst: np.ndarray, n: int) -> Csr:
+    """The edges reversed (dst[i] -> src[i]), for reachability questions (build it once)."""
+    return transpose(forward(src, dst, n))
+
+
+def reaches(targets: np.ndarray, reverse: Csr) -> np.ndarray:
+    """Boolean mask of the nodes from which some target node can be reached, given the
+    reversed edges (`backward`).  `targets` is a boolean mask over the nodes."""
+    n = reverse.n
+    if not targets.any():
         return np.zeros(n, dtype=bool)
-    # reversed edges, plus a virtual node n pointing at every target: one BFS from it
-    rsrc = np.concatenate([dst, np.full(len(goal), n, dtype=dst.dtype)])
-    rdst = np.concatenate([src, goal.astype(src.dtype)])
-    order = breadth_first_order(_matrix(rsrc, rdst, n + 1), n, directed=True,
-                                return_predecessors=False)
+    lib = kernels()
+    if lib is not None:
+        out = np.zeros(n, dtype=np.uint8)
+        goal = np.ascontiguousarray(targets, dtype=np.uint8)
+        if lib.mc_reach(reverse.indptr.ctypes.data, reverse.indices.ctypes.data, n,
+                        goal.ctypes.data, out.ctypes.data):
+            raise MemoryError("out of memory in a reachability search")
+        return out.view(bool)
+    # one BFS from a virtual node n pointing at every target
+    goal_nodes = np.flatnonzero(targets).astype(np.int32)
+    g = Csr(np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(goal_nodes)]]),
+            np.concatenate([reverse.indices, goal_nodes]))
+    order = breadth_first_order(_scipy(g), n, directed=True, return_predecessors=False)
     mask = np.zeros(n + 1, dtype=bool)
     mask[order] = True
     return mask[:n]
@@ -40,10 +108,31 @@ def scc_labels(inside: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarr
     """Component label of every node (nodes outside `inside` get singleton labels and edges
     leaving `inside` are ignored)."""
     n = len(inside)
-    keep = inside[src] & inside[dst]
-    _, labels = connected_components(_matrix(src[keep], dst[keep], n), directed=True,
-                                     connection="strong")
+    lib = kernels()
+    if lib is None:
+        keep = inside[src] & inside[dst]
+        _, labels = connected_components(_scipy(forward(src[keep], dst[keep], n)),
+                                         directed=True, connection="strong")
+        return labels
+    g = forward(src, dst, n)
+    labels = np.empty(n, dtype=np.int32)
+    mask = np.ascontiguousarray(inside, dtype=np.uint8)
+    if lib.mc_scc(g.indptr.ctypes.data, g.indices.ctypes.data, n, mask.ctypes.data,
+                  labels.ctypes.data) < 0:
+        raise MemoryError("out of memory in a strongly-connected-components search")
     return labels
+
+
+def unique_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) for values in 0..bound-1, in linear time when
+    the bound is small enough for a table."""
+    if bound > 1 << 26:
+        return np.unique(values, return_inverse=True)
+    present = np.zeros(bound, dtype=bool)
+    present[values] = True
+    uniq = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return uniq, rank[values]
 
 
 def shortest_path(

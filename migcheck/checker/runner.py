@@ -7,13 +7,16 @@ malformed, and the trace to the offending step says where.
 from __future__ import annotations
 
 import re
+import resource
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import Context, check_all
+from migcheck.checker.decide import WATCH, Context, check_all, settled, watched
 from migcheck.checker.explore import Graph, Progress, explore
+from migcheck.checker.native.build import NativeUnavailable
+from migcheck.checker.native.explorer import NativeGraph, explore_native
 from migcheck.checker.kinds import Property
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
 from migcheck.checker.spec import Model, ModelError
@@ -21,6 +24,8 @@ from migcheck.checker.trace import Trace, save
 from migcheck.checker.tracebuild import TraceBuilder
 
 METHOD = "explicit-state BFS, exact state storage"
+NATIVE_METHOD = "explicit-state BFS over packed states (generated C), exact state storage"
+EXPLORERS = ("native", "python")
 
 
 class OutOfDomain(ModelError):
@@ -32,15 +37,56 @@ class OutOfDomain(ModelError):
 
 
 def coverage(graph: Graph) -> Coverage:
+    method = NATIVE_METHOD if isinstance(graph, NativeGraph) else METHOD
     if graph.complete:
         statement = (f"exhaustive: all {graph.n:,} reachable states within the bound"
                      " (exact state storage, no hashing)")
+    elif not graph.interrupted and graph.watched and all(
+            v is not None for v in graph.watched.values()):
+        statement = (f"stopped early: every property checked was decided after"
+                     f" {graph.expanded:,} states (the counterexamples are shortest ones)")
     else:
         why = "interrupted" if graph.interrupted else "stopped at the state limit"
         statement = (f"INCOMPLETE ({why}): {graph.expanded:,} states expanded; verdicts are"
                      " unknown")
-    return Coverage(graph.complete, METHOD, statement, graph.n, graph.transitions,
+    return Coverage(graph.complete, method, statement, graph.n, graph.transitions,
                     graph.max_depth, graph.seconds, graph.interrupted)
+
+
+def explore_for(
+    compiled: CompiledModel,
+    properties: list[Property],
+    explorer: str = "native",
+    workers: int = 1,
+    progress: Progress | None = None,
+    max_states: int | None = None,
+) -> tuple[Graph, list[str]]:
+    """Explore with the chosen explorer (the Python one where no C compiler is found), and
+    the lines worth printing about how.  The native explorer watches the invariants and
+    witnesses, and stops as soon as they decide every property asked for."""
+    if explorer not in EXPLORERS:
+        raise ValueError(f"unknown explorer {explorer!r}")
+    if explorer == "native":
+        early = bool(properties) and all(type(p) in WATCH for p in properties)
+        try:
+            graph = explore_native(compiled, workers=workers, watch=watched(properties),
+                                   stop_when_watched=early, progress=progress,
+                                   max_states=max_states)
+        except NativeUnavailable as exc:
+            note = f"native explorer unavailable ({exc}); used the Python explorer"
+            return explore(compiled, progress=progress, max_states=max_states), [note]
+        return graph, [native_note(graph)]
+    return explore(compiled, progress=progress, max_states=max_states), []
+
+
+def native_note(graph: NativeGraph) -> str:
+    built = (f"C built in {graph.compile_seconds:.1f}s" if graph.compile_seconds
+             else "C from the cache")
+    per_state = graph.bytes_stored() / max(graph.n, 1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    workers = f"{graph.workers} workers" if graph.workers > 1 else "1 worker"
+    return (f"native explorer ({built}, {workers}): {per_state:.0f} bytes per state stored"
+            f" (state, table, parent, edges); peak memory of the run {peak:,.0f} MB")
 
 
 def run_check(
@@ -48,19 +94,28 @@ def run_check(
     properties: list[Property],
     progress: Progress | None = None,
     max_states: int | None = None,
+    explorer: str = "native",
+    workers: int = 1,
 ) -> Report:
     started = time.perf_counter()
     compiled = CompiledModel(model)
-    graph = explore(compiled, progress=progress, max_states=max_states)
+    graph, notes = explore_for(compiled, properties, explorer, workers, progress, max_states)
     if graph.domain_error is not None:
         raise out_of_domain(compiled, graph)
     results = check_all(Context(compiled, graph), properties)
-    method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
+    if isinstance(graph, NativeGraph):  # peak memory after the decisions, too
+        notes = [native_note(graph)]
+
+    def method(prop: Property) -> str:
+        if graph.complete:
+            return "exhaustive within the bound"
+        return "found while exploring" if settled(prop, graph) else "incomplete exploration"
+
     return Report(
         engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
-        results=[PropertyResult.of(r.property, r.verdict, method, r.detail, r.trace, r.seconds)
-                 for r in results],
-        seconds=time.perf_counter() - started)
+        results=[PropertyResult.of(r.property, r.verdict, method(r.property), r.detail,
+                                   r.trace, r.seconds) for r in results],
+        seconds=time.perf_counter() - started, notes=tuple(notes))
 
 
 def out_of_domain(compiled: CompiledModel, graph: Graph) -> OutOfDomain:

@@ -10,7 +10,14 @@ from rich.console import Console
 from migcheck.checker.runner import OutOfDomain, run_check
 from migcheck.checker.views import text
 from migcheck.cli import UsageError
-from migcheck.commands.options import add_model_options, config_of, load, select
+from migcheck.commands.options import (
+    add_explorer_options,
+    add_model_options,
+    cores,
+    config_of,
+    load,
+    select,
+)
 from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
@@ -20,6 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_model_options(p)
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="check only this property (repeatable)")
+    add_explorer_options(p)
     add_output_options(p)
     p.add_argument("--max-states", type=int, default=None, help=argparse.SUPPRESS)
 
@@ -40,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     out = console()
     try:
         report = run_check(built.model, props, progress=progress_printer(Console(stderr=True)),
-                            max_states=args.max_states)
+                            max_states=args.max_states, explorer=args.explorer,
+                            workers=args.workers or cores())
     except OutOfDomain as exc:
         text.counterexample(exc.trace, out)
         raise UsageError(f"malformed model {built.model.name}: {exc}") from None

@@ -8,11 +8,13 @@ in a proposal file is a UsageError (one line, exit 2).
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from functools import cache
 
 from migcheck.build import Built, build
 from migcheck.checker.kinds import Property
+from migcheck.checker.runner import EXPLORERS
 from migcheck.checker.spec import ModelError
 from migcheck.cli import UsageError
 from migcheck.model.config import DEFAULT_VERSION, MAX_FAILURES, MAX_PAGES, Config
@@ -49,6 +51,21 @@ def add_model_options(p: argparse.ArgumentParser, *, pages: int = 2, failures: i
     if preempt:
         p.add_argument("--preempt", action="store_true",
                        help="postcopy-preempt on (experimental; much larger state space)")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def add_explorer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--explorer", choices=EXPLORERS, default="native",
+                   help="native: generated C over packed states (the default; the Python"
+                        " explorer is used where no C compiler is found); python: the"
+                        " reference explorer")
+    p.add_argument("--workers", type=int_arg("--workers", 1, 256), default=None, metavar="N",
+                   help="threads for the native explorer (default: the cores available)")
 
 
 def config_of(args: argparse.Namespace) -> Config:

@@ -25,7 +25,10 @@ class NativeUnavailable(RuntimeError):
 
 
 def compiler() -> str | None:
-    """The C compiler to use: $CC, else cc or gcc on the PATH."""
+    """The C compiler to use: $CC, else cc or gcc on the PATH (none when MIGCHECK_NATIVE=0:
+    the pure-Python paths everywhere)."""
+    if os.environ.get("MIGCHECK_NATIVE") == "0":
+        return None
     for name in (os.environ.get("CC"), "cc", "gcc"):
         if name and shutil.which(name):
             return name
@@ -45,7 +48,10 @@ class Library:
     compile_seconds: float  # 0.0: loaded from the cache
 
 
-def load(source: str) -> Library:
+Signatures = dict[str, tuple[object, list[object]]]  # function: (result type, argument types)
+
+
+def load(source: str, signatures: Signatures) -> Library:
     cc = compiler()
     if cc is None:
         raise NativeUnavailable("no C compiler found (set CC, or install gcc)")
@@ -67,33 +73,37 @@ def load(source: str) -> Library:
                                         f" {done.stderr.strip()[:2000]}")
             os.replace(out, path)  # atomic: concurrent runs each see a whole library
         seconds = time.perf_counter() - started
-    return Library(_declare(ctypes.CDLL(str(path))), path, seconds)
-
-
-def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
-    p, u64, i64, i32, u32 = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, ctypes.c_int,
-                             ctypes.c_uint32)
-    sigs = {
-        "mc_graph_new": (p, []),
-        "mc_graph_free": (None, [p]),
-        "mc_graph_add_initial": (i32, [p, p]),
-        "mc_graph_info": (None, [p, p, p]),
-        "mc_graph_prepare": (i32, [p, u64]),
-        "mc_table_new": (p, []),
-        "mc_table_free": (None, [p]),
-        "mc_table_bytes": (u64, [p]),
-        "mc_table_add_initial": (i32, [p, p]),
-        "mc_slice_new": (p, []),
-        "mc_slice_free": (None, [p]),
-        "mc_slice_info": (None, [p, p]),
-        "mc_expand": (i32, [p, p, u64, u64, u64]),
-        "mc_insert": (i32, [p, p, p, i32, u32, u32]),
-        "mc_commit": (i32, [p, p, u32, p, i32]),
-        "mc_depths": (None, [p, p]),
-        "mc_keys": (None, [p, i32, p, p, p, p]),
-        "mc_codes": (i64, [p, u64, p, p]),
-    }
-    for name, (res, args) in sigs.items():
+    lib = ctypes.CDLL(str(path))
+    for name, (res, args) in signatures.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args
-    return lib
+    return Library(lib, path, seconds)
+
+
+p, u64, i64, i32, u32 = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, ctypes.c_int,
+                         ctypes.c_uint32)
+EXPLORER: Signatures = {
+    "mc_graph_new": (p, []),
+    "mc_graph_free": (None, [p]),
+    "mc_graph_add_initial": (i32, [p, p]),
+    "mc_graph_info": (None, [p, p, p]),
+    "mc_graph_prepare": (i32, [p, u64]),
+    "mc_table_new": (p, []),
+    "mc_table_free": (None, [p]),
+    "mc_table_bytes": (u64, [p]),
+    "mc_table_add_initial": (i32, [p, p]),
+    "mc_slice_new": (p, []),
+    "mc_slice_free": (None, [p]),
+    "mc_slice_info": (None, [p, p]),
+    "mc_expand": (i32, [p, p, u64, u64, u64]),
+    "mc_insert": (i32, [p, p, p, i32, u32, u32]),
+    "mc_commit": (i32, [p, p, u32, p, i32]),
+    "mc_depths": (None, [p, p]),
+    "mc_keys": (None, [p, i32, p, p, p, p]),
+    "mc_codes": (i64, [p, u64, p, p]),
+}
+GRAPHS: Signatures = {
+    "mc_transpose": (None, [p, p, i64, p, p]),
+    "mc_reach": (i32, [p, p, i64, p, p]),
+    "mc_scc": (i64, [p, p, i64, p, p]),
+}

@@ -242,10 +242,18 @@ int mc_insert(Graph *g, Table *t, Slice **slices, int nslices, uint32_t q, uint3
         if (rehash(t, g, size)) return -1;
     }
     t->npend = 0;
-    uint64_t mask = t->size - 1, pos = 0;
+    uint64_t mask = t->size - 1;
     for (int k = 0; k < nslices; k++) {
         Slice *o = slices[k];
-        for (uint64_t j = 0; j < o->ns; j++, pos++) {
+        for (uint64_t j = 0; j < o->ns; j++) {
+            /* the table and the states are far bigger than the caches: fetch the slot of a
+             * successor a few places ahead, and the state in the slot of a nearer one */
+            if (j + 16 < o->ns && owner(o->hash[j + 16], parts) == q)
+                __builtin_prefetch(&t->slot[o->hash[j + 16] & mask]);
+            if (j + 8 < o->ns && owner(o->hash[j + 8], parts) == q) {
+                uint32_t v = t->slot[o->hash[j + 8] & mask];
+                if (v && !(v & PEND)) __builtin_prefetch(g->states + (uint64_t)(v - 1) * W);
+            }
             uint64_t h = o->hash[j];
             if (owner(h, parts) != q) continue;
             const uint64_t *key = o->succ + j * W;

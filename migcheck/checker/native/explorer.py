@@ -34,7 +34,7 @@ import numpy as np
 from migcheck.checker.compile import CompiledModel, DomainError, State
 from migcheck.checker.explore import Arrays, Path
 from migcheck.checker.expr import Expr
-from migcheck.checker.native.build import Library, load
+from migcheck.checker.native.build import EXPLORER, Library, load
 from migcheck.checker.native.cgen import MAX_WATCHED, Generator, dtypes
 from migcheck.checker.native.layout import Layout, Slot
 
@@ -223,7 +223,7 @@ Progress = Callable[[NativeGraph, float], None]
 
 def compile_native(compiled: CompiledModel, watched: tuple[Expr, ...] = ()) -> Library:
     """The model's C code built (or found in the cache) and loaded."""
-    return load(Generator(compiled, Layout.of(compiled.model), watched).source())
+    return load(Generator(compiled, Layout.of(compiled.model), watched).source(), EXPLORER)
 
 
 def explore_native(
