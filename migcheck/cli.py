@@ -15,7 +15,7 @@ from migcheck.checker.files import OutputError
 from migcheck.checker.spec import ModelError
 
 COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
-            "record", "fuzz", "prove")
+            "record", "fuzz", "prove", "export")
 
 
 class UsageError(Exception):

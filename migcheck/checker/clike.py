@@ -35,7 +35,7 @@ class CLike:
     model: Model
     var: Callable[[str, int | None], str]  # (variable, tuple element or None) -> its text
     ite: Callable[[str, str, str], str] = lambda c, t, o: f"({c} ? {t} : {o})"
-    const: Callable[[int], str] = str
+    const: Callable[[object, int], str] = lambda value, code: str(code)  # (value, its code)
 
     def size(self, node: Expr) -> int | None:
         """The number of elements of a tuple-valued expression (None: a scalar)."""
@@ -67,8 +67,7 @@ class CLike:
         raise TypeError(f"not a tuple-valued expression: {node!r}")
 
     def _const(self, value: object) -> str:
-        code = self.model.code(value)
-        return self.const(int(code))  # type: ignore[call-overload]
+        return self.const(value, int(self.model.code(value)))  # type: ignore[call-overload]
 
     def __call__(self, node: Expr) -> str:
         match node:

@@ -8,11 +8,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from migcheck.checker.trace import TraceFileError, load
+from migcheck.checker.compile import CompiledModel
+from migcheck.checker.kinds import Invariant
+from migcheck.checker.promela import header_config
+from migcheck.checker.spintrail import TrailError, replay_actions, to_trace
+from migcheck.checker.trace import Trace, TraceFileError, load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
+from migcheck.commands.options import load as load_model
+from migcheck.model.config import Config
 
-HELP = "show a saved counterexample (ITF JSON) as lanes, one row per step"
+HELP = ("show a saved counterexample (ITF JSON, or a SPIN trail of an exported model) as"
+        " lanes, one row per step")
 MIN_WIDTH = 60
 
 
@@ -27,7 +34,8 @@ def width_arg(text: str) -> int:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="a trace saved by `migcheck check` (*.itf.json)")
+    p.add_argument("file", type=Path, help="a trace saved by `migcheck check` (*.itf.json), or"
+                                           " SPIN's trail of `migcheck export` (*.pml.trail)")
     p.add_argument("--diff", action="store_true",
                    help="only what changes at each step (no full initial / final state)")
     p.add_argument("--width", type=width_arg, default=None, metavar="N",
@@ -43,9 +51,30 @@ def use_colour(choice: str) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def from_trail(trail: Path) -> Trace:
+    """SPIN's trail of an exported model, replayed through the model its header names."""
+    pml = trail.with_suffix("")
+    try:
+        config = header_config(pml.read_text())
+    except OSError as exc:
+        raise UsageError(f"{trail}: the exported model {pml} cannot be read ({exc.strerror})")\
+            from None
+    if not config:
+        raise UsageError(f"{pml}: not a model exported by `migcheck export`")
+    try:
+        built = load_model(Config(config["model"], int(config["failures"]),
+                                  int(config["pages"]), config.get("preempt") == "1"))
+        invariants = [p for p in built.properties if isinstance(p, Invariant)]
+        return to_trace(CompiledModel(built.model), replay_actions(pml), invariants, str(trail))
+    except (KeyError, ValueError) as exc:
+        raise UsageError(f"{pml}: a malformed migcheck-export header ({exc})") from None
+    except TrailError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        trace = load(args.file)
+        trace = from_trail(args.file) if args.file.suffix == ".trail" else load(args.file)
     except TraceFileError as exc:
         raise UsageError(str(exc)) from None
     if not trace.steps:
