@@ -25,7 +25,7 @@ from migcheck.checker.compile import CompiledModel
 from migcheck.checker.expr import Expr, Symbol, variables
 from migcheck.checker.kinds import Invariant
 from migcheck.checker.native.layout import bounds
-from migcheck.checker.spec import BoolDomain, Model, TupleDomain, scalar
+from migcheck.checker.spec import BoolDomain, TupleDomain, scalar
 
 MARK = "MIGCHECK-ACTION"
 HEADER = "migcheck-export:"
@@ -69,7 +69,7 @@ class Promela:
         lines = [f"/* {self.model.name}: exported by migcheck (export --format promela).",
                  f"   {HEADER} {words}",
                  "   Check with: spin -a FILE && cc -O2 -o pan pan.c && ./pan -m10000000",
-                 f"   A trail replays with `migcheck trace FILE.trail`. */", ""]
+                 "   A trail replays with `migcheck trace FILE.trail`. */", ""]
         lines += self._defines()
         lines += self._declarations()
         lines += ["", "active proctype model() {"]

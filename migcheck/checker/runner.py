@@ -15,9 +15,9 @@ from pathlib import Path
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.decide import WATCH, Context, check_all, settled, watched
 from migcheck.checker.explore import Graph, Progress, explore
+from migcheck.checker.kinds import Property
 from migcheck.checker.native.build import NativeUnavailable
 from migcheck.checker.native.explorer import NativeGraph, explore_native
-from migcheck.checker.kinds import Property
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
 from migcheck.checker.spec import Model, ModelError
 from migcheck.checker.trace import Trace, save

@@ -13,8 +13,8 @@ from migcheck.cli import UsageError
 from migcheck.commands.options import (
     add_explorer_options,
     add_model_options,
-    cores,
     config_of,
+    cores,
     load,
     select,
 )

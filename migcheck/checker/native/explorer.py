@@ -276,7 +276,6 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
     _check(lib.mc_graph_add_initial(handle, init.ctypes.data))
     owner = _owner(init, workers)
     _check(lib.mc_table_add_initial(tables[owner], handle))
-    slice_array = (ctypes.c_void_p * workers)(*slices)
     table_array = (ctypes.c_void_p * workers)(*tables)
     open_mask = (1 << len(watch)) - 1
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
@@ -290,21 +289,21 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
                 break
             hi = min(n, lo + chunk * workers)
             _check(lib.mc_graph_prepare(handle, hi))
-            cuts = np.linspace(lo, hi, workers + 1).astype(np.int64).tolist()
+            cuts = [lo + (hi - lo) * k // workers for k in range(workers + 1)]
             jobs = [(k, cuts[k], cuts[k + 1]) for k in range(workers) if cuts[k] < cuts[k + 1]]
 
-            def expand(job: tuple[int, int, int]) -> int:
+            def expand(job: tuple[int, int, int], watching: int = open_mask) -> int:
                 k, a, b = job
-                return lib.mc_expand(handle, slices[k], a, b, open_mask)
+                return lib.mc_expand(handle, slices[k], a, b, watching)
 
             codes = list(pool.map(expand, jobs)) if pool else [expand(j) for j in jobs]
             for code in codes:
                 _check(code)
-            used = 0
+            ran: list[int] = []  # the slices of this round, in order, up to an error
             error: tuple[int, int] | None = None
             for k, _, _ in jobs:
                 lib.mc_slice_info(slices[k], info.ctypes.data)
-                used = k + 1
+                ran.append(slices[k])
                 for j in range(len(watch)):
                     if (int(info[5]) >> j) & 1 and graph.watched[watch[j]] is None:
                         graph.watched[watch[j]] = int(info[6 + j])
@@ -312,9 +311,11 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
                 if info[3] >= 0:
                     error = (int(info[3]), int(info[4]))
                     break
+            used = len(ran)
+            slice_array = (ctypes.c_void_p * used)(*ran)
 
-            def insert(q: int) -> int:
-                return lib.mc_insert(handle, tables[q], slice_array, used, q, workers)
+            def insert(q: int, ran: ctypes.Array = slice_array, used: int = used) -> int:
+                return lib.mc_insert(handle, tables[q], ran, used, q, workers)
 
             codes = list(pool.map(insert, range(workers))) if pool else [insert(0)]
             for code in codes:
