@@ -15,7 +15,7 @@ from migcheck.checker.files import OutputError, check_writable, write_text
 from migcheck.checker.kinds import Invariant
 from migcheck.checker.promela import export
 from migcheck.cli import UsageError
-from migcheck.commands.options import int_arg, load
+from migcheck.commands.options import int_arg, load, select
 from migcheck.model.config import DEFAULT_VERSION, MAX_FAILURES, MAX_PAGES, Config
 
 HELP = "write the model for another checker (Promela for SPIN), invariants as assertions"
@@ -31,6 +31,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pages", type=int_arg("--pages", 0, MAX_PAGES), default=2, metavar="N",
                    help="guest pages in the model (default 2)")
     p.add_argument("--preempt", action="store_true", help="postcopy-preempt on")
+    p.add_argument("--property", action="append", dest="properties", metavar="NAME",
+                   help="assert only this invariant (repeatable; default: every invariant)")
     p.add_argument("--out", "-o", type=Path, default=Path("-"), metavar="FILE",
                    help="where to write it (default: standard output)")
 
@@ -48,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     config = Config(args.model, args.failures, args.pages, args.preempt)
     built = load(config)
-    invariants = [p for p in built.properties if isinstance(p, Invariant)]
+    chosen = select(built, args.properties)
+    invariants = [p for p in chosen if isinstance(p, Invariant)]
+    if args.properties and len(invariants) < len(chosen):
+        others = [p.name for p in chosen if not isinstance(p, Invariant)]
+        raise UsageError(f"only invariants can be exported as assertions, not {others[0]!r}")
     write_text(args.out, export(CompiledModel(built.model), invariants, config_words(config)))
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.kinds import Invariant
 from migcheck.checker.promela import header_config
-from migcheck.checker.spintrail import TrailError, replay_actions, to_trace
+from migcheck.checker.spin import TrailError, replay_actions, to_trace
 from migcheck.checker.trace import Trace, TraceFileError, load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError

@@ -1,15 +1,19 @@
-"""A SPIN counterexample trail, as a migcheck Trace.
+"""Running SPIN on an exported model, and reading its counterexample trail as a migcheck Trace.
 
-SPIN replays its trail of an exported model (`spin -t FILE`) and prints the action number
-each step announces; the steps are then replayed through migcheck's own model, so the trace
-is a migcheck trace (decoded states, QEMU functions, events, blocked threads) and a step
-the model does not allow is an error, never a silent mismatch.
+`verify` builds and runs SPIN's verifier (`spin -a`, the C compiler, `pan`) and reads its
+statistics.  A replay of a trail (`spin -t FILE`) prints the action number each step
+announces; the steps are then replayed through migcheck's own model, so the trace is a
+migcheck trace (decoded states, QEMU functions, events, blocked threads) and a step the model
+does not allow is an error, never a silent mismatch.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel, DomainError, State
@@ -22,6 +26,61 @@ from migcheck.checker.tracebuild import TraceBuilder
 
 class TrailError(ModelError):
     """A trail that cannot be read or replayed: one line for the user."""
+
+
+@dataclass(frozen=True)
+class SpinRun:
+    stored: int
+    matched: int
+    transitions: int  # stored + matched: one more than migcheck's (SPIN counts the initial)
+    errors: int
+    vector_bytes: int  # SPIN's state vector
+    cpu_seconds: float  # of pan alone (the search)
+    peak_rss_mb: float  # of pan alone
+    output: str
+
+
+def available() -> str | None:
+    """Why SPIN cannot run here (None: it can)."""
+    if shutil.which("spin") is None:
+        return "spin is not installed"
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler (cc, gcc) for SPIN's verifier"
+    return None
+
+
+def verify(pml: Path, cc_flags: tuple[str, ...] = ("-O2",), pan_flags: tuple[str, ...] = (),
+           timeout: float = 3600) -> SpinRun:
+    """spin -a, compile pan.c, run pan (in pml's folder); its statistics."""
+    folder = pml.parent
+    cc = shutil.which("cc") or shutil.which("gcc") or "cc"
+
+    def run(cmd: list[str]) -> subprocess.CompletedProcess:
+        done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise TrailError(f"{' '.join(cmd)} failed: {(done.stderr or done.stdout)[-500:]}")
+        return done
+
+    run(["spin", "-a", pml.name])
+    run([cc, *cc_flags, "-o", "pan", "pan.c"])
+    with (folder / "pan.out").open("w+") as log:  # pan's own rusage: wait4 on it alone
+        proc = subprocess.Popen(["./pan", *pan_flags], cwd=folder, stdout=log,
+                                stderr=subprocess.STDOUT)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        log.seek(0)
+        out = log.read()
+
+    def number(pattern: str) -> int:
+        found = re.search(pattern, out)
+        return int(found.group(1)) if found else 0
+
+    return SpinRun(
+        stored=number(r"(\d+) states, stored"), matched=number(r"(\d+) states, matched"),
+        transitions=number(r"(\d+) transitions \(= stored\+matched\)"),
+        errors=number(r"errors: (\d+)"), vector_bytes=number(r"State-vector (\d+) byte"),
+        cpu_seconds=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
+        output=out)
 
 
 def replay_actions(pml: Path) -> list[int]:
