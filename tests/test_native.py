@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from conftest import built
 
+from migcheck.checker import graphalgo
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.decide import Context, check_all
 from migcheck.checker.explore import explore
 from migcheck.checker.native.build import compiler
 from migcheck.checker.native.explorer import explore_native
+from migcheck.checker.runner import run_check
 from migcheck.proposals import builtin
 
 pytestmark = pytest.mark.skipif(compiler() is None, reason="no C compiler (cc, gcc) found")
@@ -95,3 +97,21 @@ def test_invariant_violation_stops_early_with_the_shortest_counterexample(worker
     assert not graph.complete and graph.n < 348_179
     assert early.verdict is full.verdict and early.trace.steps == full.trace.steps
     assert len(early.trace.steps) == 37  # the initial state and 36 steps
+
+
+def test_without_a_compiler_everything_falls_back_to_python(monkeypatch):
+    b = built("qemu-7.2", 1, 0)
+    native = run_check(b.model, list(b.properties))
+    monkeypatch.setenv("MIGCHECK_NATIVE", "0")
+    graphalgo.kernels.cache_clear()
+    try:
+        fallback = run_check(b.model, list(b.properties))
+    finally:
+        graphalgo.kernels.cache_clear()
+    assert "used the Python explorer" in fallback.notes[0]
+    assert native.coverage.method != fallback.coverage.method
+    assert (native.coverage.states, native.coverage.transitions) == \
+        (fallback.coverage.states, fallback.coverage.transitions)
+    assert [(r.name, r.verdict, r.detail) for r in native.results] == \
+        [(r.name, r.verdict, r.detail) for r in fallback.results]
+    assert any(r.verdict.failed for r in native.results)  # recover-exits: 7.2's hang

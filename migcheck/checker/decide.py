@@ -19,7 +19,16 @@ import numpy as np
 from migcheck.checker.compile import CompiledModel, function_of
 from migcheck.checker.explore import Graph, Path
 from migcheck.checker.expr import Expr, Not, all_of, variables
-from migcheck.checker.graphalgo import backward, reaches, scc_labels, shortest_path, unique_codes
+from migcheck.checker.graphalgo import (
+    Csr,
+    fair_components as graph_fair_components,
+    forward,
+    reaches,
+    scc_labels,
+    shortest_path,
+    transpose,
+    unique_codes,
+)
 from migcheck.checker.kinds import (
     Escapable,
     Invariant,
@@ -108,16 +117,20 @@ class Context:
         keep = np.array([a.name in allowed_actors for a in self.model.actors], dtype=bool)
         return keep[self.edge_actor]
 
-    def backward(self, allowed_actors: frozenset[str] | None = None):  # type: ignore[no-untyped-def]
+    @cached_property
+    def csr(self) -> Csr:
+        return forward(self.src, self.dst, self.n)
+
+    def backward(self, allowed_actors: frozenset[str] | None = None) -> Csr:
         """The reversed edges (of the given actors' steps, or all), built once."""
         key = ("backward", allowed_actors)
         if key not in self._cache:
             if allowed_actors is None:
-                self._cache[key] = backward(self.src, self.dst, self.n)
+                self._cache[key] = transpose(self.csr)
             else:
                 keep = self.edges_of(allowed_actors)
-                self._cache[key] = backward(self.src[keep], self.dst[keep], self.n)
-        return self._cache[key]
+                self._cache[key] = transpose(forward(self.src[keep], self.dst[keep], self.n))
+        return self._cache[key]  # type: ignore[no-any-return]
 
     @cached_property
     def adjacency(self) -> list[list[tuple[int, int]]]:
@@ -194,7 +207,7 @@ def step_invariant(p: StepInvariant, ctx: Context) -> Outcome:
     code, distinct = ctx.codes(names)
     # evaluate once per distinct (before, after) pair of projections
     width = max(len(distinct), 1)
-    pair = code[ctx.src] * width + code[ctx.dst]
+    pair = code[ctx.src].astype(np.int64) * width + code[ctx.dst]
     uniq, inverse = unique_codes(pair, width * width)
     check = function_of(p.predicate, [*names, *(f"next_{n}" for n in names)], ctx.model.code)
     ok = np.fromiter((bool(check(distinct[u // width] + distinct[u % width])) for u in uniq),
@@ -245,19 +258,9 @@ def fair_components(ctx: Context, inside: np.ndarray) -> tuple[np.ndarray, np.nd
     Weak fairness per fair actor: every fair actor is disabled at some state of the component,
     or takes a step inside it.  A single state without an internal edge is the same test:
     staying there (stuttering) is fair iff no fair actor is enabled there."""
-    labels = scc_labels(inside, ctx.src, ctx.dst)
-    ncomp = int(labels.max()) + 1 if len(labels) else 0
-    nodes = np.flatnonzero(inside)
-    node_comp, enabled = labels[nodes], ctx.fair_enabled[nodes]
-    size = np.bincount(node_comp, minlength=ncomp)
-    internal = inside[ctx.src] & inside[ctx.dst] & (labels[ctx.src] == labels[ctx.dst])
-    edge_comp, edge_actor = labels[ctx.src[internal]], ctx.edge_actor[internal]
-    unfair = np.zeros(ncomp, dtype=bool)  # a fair actor enabled throughout and never moving
-    for actor in ctx.compiled.fair_actors:
-        on = np.bincount(node_comp[(enabled >> actor) & 1 == 1], minlength=ncomp)
-        moved = np.bincount(edge_comp[edge_actor == actor], minlength=ncomp) > 0
-        unfair |= (on == size) & ~moved
-    fair = (size > 0) & ~unfair
+    labels = scc_labels(inside, ctx.csr)
+    fair = graph_fair_components(ctx.csr, ctx.edge_actor, inside, labels, ctx.fair_enabled,
+                                 ctx.compiled.fair_actors)
     return fair, labels
 
 

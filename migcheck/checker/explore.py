@@ -67,8 +67,8 @@ class Graph(Protocol):
     def arrays(self) -> Arrays: ...
 
     def project(self, cols: tuple[int, ...]) -> tuple[np.ndarray, list[tuple]]:
-        """Each state's values at `cols` as an int code, and the distinct projections (the
-        code indexes this list)."""
+        """Each state's values at `cols` as an integer code (of any integer type), and the
+        distinct projections (the code indexes this list)."""
         ...
 
 

@@ -48,11 +48,8 @@ def kernels() -> ctypes.CDLL | None:
 
 
 def forward(src: np.ndarray, dst: np.ndarray, n: int) -> Csr:
-    """The edges (src[i] -> dst[i]).  Edges grouped by source, as both explorers store them,
-    need no sorting."""
-    if len(src) > 1 and not bool(np.all(src[1:] >= src[:-1])):
-        order = np.argsort(src, kind="stable")
-        src, dst = src[order], dst[order]
+    """The edges (src[i] -> dst[i]), grouped by source as both explorers store them (see
+    `explore.Arrays`), so no sorting is needed."""
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return Csr(indptr, np.ascontiguousarray(dst, dtype=np.int32))
@@ -73,11 +70,6 @@ def transpose(g: Csr) -> Csr:
     lib.mc_transpose(g.indptr.ctypes.data, g.indices.ctypes.data, g.n, indptr.ctypes.data,
                      indices.ctypes.data)
     return Csr(indptr, indices)
-
-
-def backward(src: np.ndarray, dst: np.ndarray, n: int) -> Csr:
-    """The edges reversed (dst[i] -> src[i]), for reachability questions (build it once)."""
-    return transpose(forward(src, dst, n))
 
 
 def reaches(targets: np.ndarray, reverse: Csr) -> np.ndarray:
@@ -104,23 +96,58 @@ def reaches(targets: np.ndarray, reverse: Csr) -> np.ndarray:
     return mask[:n]
 
 
-def scc_labels(inside: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Component label of every node (nodes outside `inside` get singleton labels and edges
-    leaving `inside` are ignored)."""
-    n = len(inside)
+def scc_labels(inside: np.ndarray, g: Csr) -> np.ndarray:
+    """Component label of every node of the subgraph of the `inside` nodes (nodes outside get
+    singleton labels and edges leaving `inside` are ignored)."""
+    n = g.n
     lib = kernels()
     if lib is None:
-        keep = inside[src] & inside[dst]
-        _, labels = connected_components(_scipy(forward(src[keep], dst[keep], n)),
+        src = np.repeat(np.arange(n, dtype=np.int32), np.diff(g.indptr))
+        keep = inside[src] & inside[g.indices]
+        _, labels = connected_components(_scipy(forward(src[keep], g.indices[keep], n)),
                                          directed=True, connection="strong")
         return labels
-    g = forward(src, dst, n)
     labels = np.empty(n, dtype=np.int32)
     mask = np.ascontiguousarray(inside, dtype=np.uint8)
     if lib.mc_scc(g.indptr.ctypes.data, g.indices.ctypes.data, n, mask.ctypes.data,
                   labels.ctypes.data) < 0:
         raise MemoryError("out of memory in a strongly-connected-components search")
     return labels
+
+
+def fair_components(g: Csr, edge_actor: np.ndarray, inside: np.ndarray, labels: np.ndarray,
+                    enabled: np.ndarray, fair_actors: tuple[int, ...]) -> np.ndarray:
+    """Per component of the `inside` subgraph (`labels`): can a weakly fair behaviour stay in
+    it for ever?  Yes iff every fair actor is disabled at some node of it (`enabled`: per
+    node, the bitmask of fair actors enabled there) or takes a step inside it (`edge_actor`:
+    per edge, its actor).  A single node without an internal edge is the same test: staying
+    there (stuttering) is fair iff no fair actor is enabled there."""
+    ncomp = int(labels.max()) + 1 if len(labels) else 0
+    lib = kernels()
+    if lib is not None:
+        out = np.zeros(ncomp, dtype=np.uint8)
+        mask = np.ascontiguousarray(inside, dtype=np.uint8)
+        actor = np.ascontiguousarray(edge_actor, dtype=np.uint8)
+        on = np.ascontiguousarray(enabled, dtype=np.int64)
+        lab = np.ascontiguousarray(labels, dtype=np.int32)
+        if lib.mc_fair_components(g.indptr.ctypes.data, g.indices.ctypes.data,
+                                  actor.ctypes.data, g.n, mask.ctypes.data, lab.ctypes.data,
+                                  ncomp, on.ctypes.data, sum(1 << a for a in fair_actors),
+                                  out.ctypes.data):
+            raise MemoryError("out of memory in a fairness check")
+        return out.view(bool)
+    src = np.repeat(np.arange(g.n, dtype=np.int32), np.diff(g.indptr))
+    nodes = np.flatnonzero(inside)
+    node_comp, on = labels[nodes], enabled[nodes]
+    size = np.bincount(node_comp, minlength=ncomp)
+    internal = inside[src] & inside[g.indices] & (labels[src] == labels[g.indices])
+    edge_comp, actors = labels[src[internal]], edge_actor[internal]
+    unfair = np.zeros(ncomp, dtype=bool)  # a fair actor enabled throughout and never moving
+    for actor in fair_actors:
+        always = np.bincount(node_comp[(on >> actor) & 1 == 1], minlength=ncomp) == size
+        moved = np.bincount(edge_comp[actors == actor], minlength=ncomp) > 0
+        unfair |= always & ~moved
+    return (size > 0) & ~unfair
 
 
 def unique_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -99,11 +99,12 @@ EXPLORER: Signatures = {
     "mc_insert": (i32, [p, p, p, i32, u32, u32]),
     "mc_commit": (i32, [p, p, u32, p, i32]),
     "mc_depths": (None, [p, p]),
-    "mc_keys": (None, [p, i32, p, p, p, p]),
+    "mc_project": (i64, [p, i32, p, p, p, p, p]),
     "mc_codes": (i64, [p, u64, p, p]),
 }
 GRAPHS: Signatures = {
     "mc_transpose": (None, [p, p, i64, p, p]),
     "mc_reach": (i32, [p, p, i64, p, p]),
     "mc_scc": (i64, [p, p, i64, p, p]),
+    "mc_fair_components": (i32, [p, p, p, i64, p, p, i64, p, i64, p]),
 }

@@ -336,9 +336,14 @@ void mc_depths(const Graph *g, int32_t *out) {
     for (uint64_t i = 1; i < g->n; i++) out[i] = out[g->parent[i]] + 1;
 }
 
-/* per state, the bits of the given slots side by side (at most 64 bits in all) */
-void mc_keys(const Graph *g, int nslots, const int32_t *word, const int32_t *shift,
-             const int32_t *width, uint64_t *out) {
+/* per state, the bits of the given slots side by side (at most 64 bits in all): its code
+ * among the distinct such keys in order of first appearance (codes), the keys themselves
+ * (distinct, room for n); returns their number, or -1 when out of memory */
+int64_t mc_project(const Graph *g, int nslots, const int32_t *word, const int32_t *shift,
+                   const int32_t *width, int32_t *codes, uint64_t *distinct) {
+    uint64_t size = 1024, nd = 0;
+    uint32_t *slot = calloc(size, 4);  /* code + 1; grows with the distinct keys */
+    if (!slot) return -1;
     for (uint64_t i = 0; i < g->n; i++) {
         const uint64_t *s = g->states + i * W;
         uint64_t key = 0;
@@ -348,13 +353,34 @@ void mc_keys(const Graph *g, int nslots, const int32_t *word, const int32_t *shi
             key |= ((s[word[k]] >> shift[k]) & m) << at;
             at += width[k];
         }
-        out[i] = key;
+        if (2 * (nd + 1) > size) {
+            free(slot);
+            size *= 2;
+            if (!(slot = calloc(size, 4))) return -1;
+            for (uint64_t d = 0; d < nd; d++) {
+                uint64_t p = mix(distinct[d]) & (size - 1);
+                while (slot[p]) p = (p + 1) & (size - 1);
+                slot[p] = (uint32_t)d + 1;
+            }
+        }
+        uint64_t p = mix(key) & (size - 1);
+        for (;;) {
+            uint32_t v = slot[p];
+            if (!v) {
+                distinct[nd] = key; slot[p] = (uint32_t)++nd; codes[i] = (int32_t)nd - 1;
+                break;
+            }
+            if (distinct[v - 1] == key) { codes[i] = (int32_t)v - 1; break; }
+            p = (p + 1) & (size - 1);
+        }
     }
+    free(slot);
+    return (int64_t)nd;
 }
 
 /* codes[i]: the rank of keys[i] among the distinct keys in order of first appearance;
  * distinct[] receives those keys; returns their number (or -1: out of memory) */
-int64_t mc_codes(const uint64_t *keys, uint64_t n, int64_t *codes, uint64_t *distinct) {
+int64_t mc_codes(const uint64_t *keys, uint64_t n, int32_t *codes, uint64_t *distinct) {
     uint64_t size = 1024, nd = 0;
     uint32_t *slot = calloc(size, 4);  /* code + 1; grows with the distinct keys */
     if (!slot) return -1;
@@ -373,10 +399,10 @@ int64_t mc_codes(const uint64_t *keys, uint64_t n, int64_t *codes, uint64_t *dis
         for (;;) {
             uint32_t v = slot[p];
             if (!v) {
-                distinct[nd] = key; slot[p] = (uint32_t)++nd; codes[i] = (int64_t)nd - 1;
+                distinct[nd] = key; slot[p] = (uint32_t)++nd; codes[i] = (int32_t)nd - 1;
                 break;
             }
-            if (distinct[v - 1] == key) { codes[i] = v - 1; break; }
+            if (distinct[v - 1] == key) { codes[i] = (int32_t)v - 1; break; }
             p = (p + 1) & (size - 1);
         }
     }

@@ -167,7 +167,9 @@ class NativeGraph:
         slots = [self.layout.slots[s] for c in cols for s in self.layout.var_slots[c]]
         code, rows = self._codes(slots)
         distinct = [self._values(cols, row) for row in rows]
-        return code, distinct
+        narrow = next(t for t in (np.uint8, np.uint16, np.int32, np.int64)
+                      if len(distinct) <= np.iinfo(t).max)
+        return code.astype(narrow), distinct  # decisions keep many of these: keep them small
 
     def _codes(self, slots: list[Slot]) -> tuple[np.ndarray, list[list[int]]]:
         """Codes of the states' values at `slots` (first-appearance order) and, per code,
@@ -178,17 +180,22 @@ class NativeGraph:
             if sum(x.width for x in groups[-1]) + s.width > 64:
                 groups.append([])
             groups[-1].append(s)
-        code = np.zeros(n, dtype=np.int64)
+        code = np.zeros(n, dtype=np.int32)
         rows: list[list[int]] = [[]]
         for group in groups:
-            keys = np.empty(n, dtype=np.uint64)
+            part = np.empty(n, dtype=np.int32)
+            distinct = np.empty(max(n, 1), dtype=np.uint64)
             spec = [np.array([getattr(s, f) for s in group], dtype=np.int32)
                     for f in ("word", "shift", "width")]
-            lib.mc_keys(self.memory.handle, len(group), spec[0].ctypes.data,
-                        spec[1].ctypes.data, spec[2].ctypes.data, keys.ctypes.data)
-            part, distinct = _dedupe(lib, keys)
-            raw = [[(int(k) >> sum(x.width for x in group[:i])) & s.mask
-                    for i, s in enumerate(group)] for k in distinct]
+            count = lib.mc_project(self.memory.handle, len(group), spec[0].ctypes.data,
+                                   spec[1].ctypes.data, spec[2].ctypes.data, part.ctypes.data,
+                                   distinct.ctypes.data)
+            if count < 0:
+                raise MemoryError("out of memory while coding a projection")
+            offsets = np.cumsum([0] + [x.width for x in group[:-1]]).tolist()
+            fields = list(zip(offsets, [x.mask for x in group], strict=True))
+            raw = [[(k >> at) & mask for at, mask in fields] for k in distinct[:count].tolist()]
+            del distinct
             if len(rows) == 1 and not rows[0]:
                 code, rows = part, raw
                 continue
@@ -210,7 +217,7 @@ class NativeGraph:
 
 def _dedupe(lib: ctypes.CDLL, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
-    codes = np.empty(len(keys), dtype=np.int64)
+    codes = np.empty(len(keys), dtype=np.int32)
     distinct = np.empty(max(len(keys), 1), dtype=np.uint64)
     count = lib.mc_codes(keys.ctypes.data, len(keys), codes.ctypes.data, distinct.ctypes.data)
     if count < 0:

@@ -95,3 +95,31 @@ int64_t mc_scc(const int64_t *indptr, const int32_t *indices, int64_t n, const u
     free(index); free(low); free(stack); free(call); free(edge); free(on);
     return comps;
 }
+
+/* weak fairness of each strongly connected component of the `inside` subgraph (labels from
+ * mc_scc): a behaviour may stay in it for ever iff every fair actor (a bit of fair_mask) is
+ * disabled at some node of it or takes a step inside it.  enabled: per node, the fair actors
+ * enabled there; actor: per edge, the bit of its actor.  out[c] = 1 for a fair component. */
+int mc_fair_components(const int64_t *indptr, const int32_t *indices, const uint8_t *actor,
+                       int64_t n, const uint8_t *inside, const int32_t *labels, int64_t ncomp,
+                       const int64_t *enabled, int64_t fair_mask, uint8_t *out) {
+    int64_t *always = malloc(sizeof(int64_t) * (size_t)(ncomp ? ncomp : 1));
+    int64_t *moved = calloc((size_t)(ncomp ? ncomp : 1), sizeof(int64_t));
+    uint8_t *has = calloc((size_t)(ncomp ? ncomp : 1), 1);
+    if (!always || !moved || !has) { free(always); free(moved); free(has); return -1; }
+    for (int64_t c = 0; c < ncomp; c++) always[c] = fair_mask;
+    for (int64_t v = 0; v < n; v++) {
+        if (!inside[v]) continue;
+        int32_t c = labels[v];
+        has[c] = 1;
+        always[c] &= enabled[v];
+        for (int64_t e = indptr[v]; e < indptr[v + 1]; e++) {
+            int32_t w = indices[e];
+            if (inside[w] && labels[w] == c) moved[c] |= 1LL << actor[e];
+        }
+    }
+    for (int64_t c = 0; c < ncomp; c++)
+        out[c] = has[c] && ((always[c] & ~moved[c] & fair_mask) == 0);
+    free(always); free(moved); free(has);
+    return 0;
+}
