@@ -208,7 +208,7 @@ def step_invariant(p: StepInvariant, ctx: Context) -> Outcome:
     # evaluate once per distinct (before, after) pair of projections
     width = max(len(distinct), 1)
     pair = code[ctx.src].astype(np.int64) * width + code[ctx.dst]
-    uniq, inverse = unique_codes(pair, width * width)
+    uniq, inverse = unique_codes(pair)
     check = function_of(p.predicate, [*names, *(f"next_{n}" for n in names)], ctx.model.code)
     ok = np.fromiter((bool(check(distinct[u // width] + distinct[u % width])) for u in uniq),
                      dtype=bool, count=len(uniq))

@@ -150,16 +150,21 @@ def fair_components(g: Csr, edge_actor: np.ndarray, inside: np.ndarray, labels: 
     return (size > 0) & ~unfair
 
 
-def unique_codes(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(values, return_inverse=True) for values in 0..bound-1, in linear time when
-    the bound is small enough for a table."""
-    if bound > 1 << 26:
+def unique_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values and, per value, the index of its own among them (as
+    np.unique(values, return_inverse=True), in linear time where the kernels are built; the
+    distinct values need not be sorted)."""
+    lib = kernels()
+    if lib is None:
         return np.unique(values, return_inverse=True)
-    present = np.zeros(bound, dtype=bool)
-    present[values] = True
-    uniq = np.flatnonzero(present)
-    rank = np.cumsum(present) - 1
-    return uniq, rank[values]
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    codes = np.empty(len(values), dtype=np.int32)
+    distinct = np.empty(max(len(values), 1), dtype=np.int64)
+    count = lib.mc_unique(values.ctypes.data, len(values), codes.ctypes.data,
+                          distinct.ctypes.data)
+    if count < 0:
+        raise MemoryError("out of memory while finding distinct values")
+    return distinct[:count].copy(), codes
 
 
 def shortest_path(

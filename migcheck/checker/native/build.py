@@ -106,5 +106,6 @@ GRAPHS: Signatures = {
     "mc_transpose": (None, [p, p, i64, p, p]),
     "mc_reach": (i32, [p, p, i64, p, p]),
     "mc_scc": (i64, [p, p, i64, p, p]),
+    "mc_unique": (i64, [p, i64, p, p]),
     "mc_fair_components": (i32, [p, p, p, i64, p, p, i64, p, i64, p]),
 }

@@ -123,3 +123,36 @@ int mc_fair_components(const int64_t *indptr, const int32_t *indices, const uint
     free(always); free(moved); free(has);
     return 0;
 }
+
+/* codes[i]: the rank of values[i] among the distinct values in order of first appearance;
+ * distinct[] (room for n) receives them; returns their number, or -1 when out of memory */
+int64_t mc_unique(const int64_t *values, int64_t n, int32_t *codes, int64_t *distinct) {
+    uint64_t size = 1024, nd = 0;
+    uint32_t *slot = calloc(size, 4);
+    if (!slot) return -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (2 * (nd + 1) > size) {
+            free(slot);
+            size *= 2;
+            if (!(slot = calloc(size, 4))) return -1;
+            for (uint64_t d = 0; d < nd; d++) {
+                uint64_t p = ((uint64_t)distinct[d] * 0x9e3779b97f4a7c15ULL >> 20) & (size - 1);
+                while (slot[p]) p = (p + 1) & (size - 1);
+                slot[p] = (uint32_t)d + 1;
+            }
+        }
+        uint64_t p = ((uint64_t)values[i] * 0x9e3779b97f4a7c15ULL >> 20) & (size - 1);
+        for (;;) {
+            uint32_t v = slot[p];
+            if (!v) {
+                distinct[nd] = values[i]; slot[p] = (uint32_t)++nd;
+                codes[i] = (int32_t)nd - 1;
+                break;
+            }
+            if (distinct[v - 1] == values[i]) { codes[i] = (int32_t)v - 1; break; }
+            p = (p + 1) & (size - 1);
+        }
+    }
+    free(slot);
+    return (int64_t)nd;
+}
