@@ -341,6 +341,27 @@ void mc_depths(const Graph *g, int32_t *out) {
  * (distinct, room for n); returns their number, or -1 when out of memory */
 int64_t mc_project(const Graph *g, int nslots, const int32_t *word, const int32_t *shift,
                    const int32_t *width, int32_t *codes, uint64_t *distinct) {
+    int bits = 0;
+    for (int k = 0; k < nslots; k++) bits += width[k];
+    if (bits <= 16) {  /* few bits: a direct table instead of hashing */
+        int32_t *code_of = malloc(sizeof(int32_t) << bits);
+        if (!code_of) return -1;
+        memset(code_of, 0xff, sizeof(int32_t) << bits);
+        uint64_t nd = 0;
+        for (uint64_t i = 0; i < g->n; i++) {
+            const uint64_t *s = g->states + i * W;
+            uint64_t key = 0;
+            int at = 0;
+            for (int k = 0; k < nslots; k++) {
+                key |= ((s[word[k]] >> shift[k]) & ((1ULL << width[k]) - 1)) << at;
+                at += width[k];
+            }
+            if (code_of[key] < 0) { code_of[key] = (int32_t)nd; distinct[nd++] = key; }
+            codes[i] = code_of[key];
+        }
+        free(code_of);
+        return (int64_t)nd;
+    }
     uint64_t size = 1024, nd = 0;
     uint32_t *slot = calloc(size, 4);  /* code + 1; grows with the distinct keys */
     if (!slot) return -1;
