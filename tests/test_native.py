@@ -15,7 +15,7 @@ from migcheck.checker.compile import CompiledModel
 from migcheck.checker.decide import Context, check_all
 from migcheck.checker.explore import explore
 from migcheck.checker.native.build import compiler
-from migcheck.checker.native.explorer import explore_native
+from migcheck.checker.native.explorer import explore_native, save
 from migcheck.checker.runner import run_check
 from migcheck.proposals import builtin
 
@@ -115,3 +115,15 @@ def test_without_a_compiler_everything_falls_back_to_python(monkeypatch):
     assert [(r.name, r.verdict, r.detail) for r in native.results] == \
         [(r.name, r.verdict, r.detail) for r in fallback.results]
     assert any(r.verdict.failed for r in native.results)  # recover-exits: 7.2's hang
+
+
+def test_a_saved_exploration_goes_on_where_it_stopped(tmp_path):
+    c = CompiledModel(built("qemu-8.2", 1, 1).model)
+    part = explore_native(c, max_states=100_000, chunk=4096)
+    assert not part.complete
+    save(part, tmp_path / "part.npz")
+    rest = explore_native(c, workers=2, resume=tmp_path / "part.npz")
+    whole = explore_native(c)
+    assert rest.complete and (rest.n, rest.transitions) == (whole.n, whole.transitions)
+    for field in ("src", "dst", "act", "depth", "fair_enabled"):
+        assert np.array_equal(getattr(rest.arrays(), field), getattr(whole.arrays(), field))

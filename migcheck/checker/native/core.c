@@ -154,6 +154,24 @@ int mc_graph_prepare(Graph *g, uint64_t hi) {
     return 0;
 }
 
+/* put back a graph saved from the arrays mc_graph_info gives (a checkpoint) */
+int mc_graph_restore(Graph *g, uint64_t n, uint64_t ne, uint64_t expanded, uint64_t self_loops,
+                     const uint64_t *states, const uint32_t *parent, const act_t *pact,
+                     const deg_t *deg, const fair_t *fair, const uint32_t *dst,
+                     const act_t *eact) {
+    if (reserve_states(g, n) || mc_graph_prepare(g, expanded)) return -1;
+    uint64_t c = g->ecap;
+    if (grow((void **)&g->dst, &c, ne, 4)) return -1;
+    uint64_t c2 = g->ecap; if (grow((void **)&g->eact, &c2, c, sizeof(act_t))) return -1;
+    g->ecap = c;
+    memcpy(g->states, states, 8 * W * n);
+    memcpy(g->parent, parent, 4 * n); memcpy(g->pact, pact, sizeof(act_t) * n);
+    memcpy(g->deg, deg, sizeof(deg_t) * expanded); memcpy(g->fair, fair, sizeof(fair_t) * expanded);
+    memcpy(g->dst, dst, 4 * ne); memcpy(g->eact, eact, sizeof(act_t) * ne);
+    g->n = n; g->ne = ne; g->expanded = expanded; g->self_loops = self_loops;
+    return 0;
+}
+
 Table *mc_table_new(void) { return calloc(1, sizeof(Table)); }
 
 void mc_table_free(Table *t) {
@@ -184,6 +202,25 @@ int mc_table_add_initial(Table *t, const Graph *g) {
     if (rehash(t, g, 1024)) return -1;
     uint64_t p = hash_words(g->states) & (t->size - 1);
     t->slot[p] = 1; t->used = 1;
+    return 0;
+}
+
+/* the table of partition q of `parts`, rebuilt from the graph's states (after a restore) */
+int mc_table_rebuild(Table *t, const Graph *g, uint32_t q, uint32_t parts) {
+    uint64_t owned = 0, size = 1024;
+    for (uint64_t i = 0; i < g->n; i++) owned += owner(hash_words(g->states + i * W), parts) == q;
+    while (owned * 10 > size * 7) size *= 2;
+    uint32_t *slot = calloc(size, 4);
+    if (!slot) return -1;
+    for (uint64_t i = 0; i < g->n; i++) {
+        uint64_t h = hash_words(g->states + i * W);
+        if (owner(h, parts) != q) continue;
+        uint64_t p = h & (size - 1);
+        while (slot[p]) p = (p + 1) & (size - 1);
+        slot[p] = (uint32_t)i + 1;
+    }
+    free(t->slot);
+    t->slot = slot; t->size = size; t->used = owned; t->npend = 0;
     return 0;
 }
 

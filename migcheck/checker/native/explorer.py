@@ -24,15 +24,17 @@ three phases: partitions own states by hash, and only the numbering step needs e
 from __future__ import annotations
 
 import ctypes
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from migcheck.checker.compile import CompiledModel, DomainError, State
-from migcheck.checker.explore import Arrays, Path
+from migcheck.checker.explore import Arrays, Path as StatePath
 from migcheck.checker.expr import Expr
 from migcheck.checker.native.build import EXPLORER, Library, load
 from migcheck.checker.native.cgen import MAX_WATCHED, Generator, dtypes
@@ -137,10 +139,10 @@ class NativeGraph:
     def state(self, i: int) -> State:
         return self.layout.unpack(self._arrays()["states"][i])
 
-    def path_to(self, target: int) -> Path:
+    def path_to(self, target: int) -> StatePath:
         a = self._arrays()
         parent, pact = a["parent"], a["pact"]
-        path: Path = []
+        path: StatePath = []
         node = target
         while node != -1:
             path.append((int(pact[node]) if node else None, node))
@@ -243,6 +245,7 @@ def explore_native(
     every: float = 0.5,
     max_states: int | None = None,
     chunk: int = CHUNK,
+    resume: Path | None = None,
 ) -> NativeGraph:
     """Explore the whole reachable graph natively (stops early on Ctrl-C, at max_states, at an
     out-of-domain assignment, or, with `stop_when_watched`, once every watched predicate has
@@ -257,6 +260,10 @@ def explore_native(
     tables = [lib.mc_table_new() for _ in range(workers)]
     slices = [lib.mc_slice_new() for _ in range(workers)]
     try:
+        if resume is None:
+            _start(graph, tables)
+        else:
+            _restore(graph, tables, resume)
         _run(graph, tables, slices, watch, stop_when_watched, progress, every, max_states,
              chunk)
     finally:
@@ -266,6 +273,39 @@ def explore_native(
         for s in slices:
             lib.mc_slice_free(s)
     return graph
+
+
+def save(graph: NativeGraph, path: Path) -> None:
+    """Write the explored graph (complete or not) to `path` (.npz): `explore_native(...,
+    resume=path)` with the same model, watched predicates and any number of workers goes on
+    from there."""
+    a = graph._arrays()
+    meta = {"library": graph.library.path.stem, "expanded": graph.expanded,
+            "self_loops": graph.self_loops, "watched": list(graph.watched.values())}
+    with path.open("wb") as out:
+        np.savez(out, meta=np.array(json.dumps(meta)), **a)
+
+
+def _start(graph: NativeGraph, tables: list[int]) -> None:
+    lib, handle = graph.library.lib, graph.memory.handle
+    init = np.array(graph.layout.pack(graph.compiled.model.initial()), dtype=np.uint64)
+    _check(lib.mc_graph_add_initial(handle, init.ctypes.data))
+    _check(lib.mc_table_add_initial(tables[_owner(init, len(tables))], handle))
+
+
+def _restore(graph: NativeGraph, tables: list[int], path: Path) -> None:
+    lib, handle = graph.library.lib, graph.memory.handle
+    with np.load(path) as saved:
+        meta = json.loads(str(saved["meta"]))
+        if meta["library"] != graph.library.path.stem:
+            raise ValueError(f"{path}: saved from another model or other watched predicates")
+        a = {k: np.ascontiguousarray(saved[k]) for k in
+             ("states", "parent", "pact", "deg", "fair", "dst", "act")}
+    _check(lib.mc_graph_restore(handle, len(a["parent"]), len(a["dst"]), meta["expanded"],
+                                meta["self_loops"], *(a[k].ctypes.data for k in a)))
+    for q, table in enumerate(tables):
+        _check(lib.mc_table_rebuild(table, handle, q, len(tables)))
+    graph.watched = dict(zip(graph.watched, meta["watched"], strict=True))
 
 
 def _check(code: int) -> None:
@@ -279,12 +319,8 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
          stop_when_watched: bool, progress: Progress | None, every: float,
          max_states: int | None, chunk: int) -> None:
     lib, handle, workers = graph.library.lib, graph.memory.handle, graph.workers
-    init = np.array(graph.layout.pack(graph.compiled.model.initial()), dtype=np.uint64)
-    _check(lib.mc_graph_add_initial(handle, init.ctypes.data))
-    owner = _owner(init, workers)
-    _check(lib.mc_table_add_initial(tables[owner], handle))
     table_array = (ctypes.c_void_p * workers)(*tables)
-    open_mask = (1 << len(watch)) - 1
+    open_mask = sum(1 << j for j, w in enumerate(watch) if graph.watched[w] is None)
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     started = last = time.perf_counter()
     info = np.zeros(_INFO, dtype=np.int64)
