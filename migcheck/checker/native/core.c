@@ -27,7 +27,9 @@ typedef struct {
     uint64_t *succ;  /* W words per successor */
     uint64_t *hash;
     act_t *act;
+    uint32_t *src;   /* the state it is a successor of */
     uint32_t *res;   /* after insert: state index + 1, or PEND | pending id */
+    uint64_t cur;    /* the state being expanded */
     uint64_t ns, cap;
     uint64_t self_loops;
     uint64_t lo, hi, stop;  /* states [lo, stop) were expanded */
@@ -48,7 +50,11 @@ typedef struct {
 
 typedef struct {
     uint32_t *slot; uint64_t size, used;
+    /* per state new in this round (pending id), in order of first occurrence: its words, its
+     * slot, its number (after mc_number), its position among the round's successors, the
+     * state it was first found from and by which action */
     const uint64_t **pend_key; uint64_t *pend_pos; uint32_t *pend_index;
+    uint64_t *pend_seq; uint32_t *pend_src; act_t *pend_act;
     uint64_t npend, pcap;
 } Table;
 
@@ -91,11 +97,13 @@ static inline int push(Slice *o, const uint64_t *n, int action) {
         c = o->cap; if (grow((void **)&o->hash, &c, o->ns + 1, 8)) return -1;
         c = o->cap; if (grow((void **)&o->act, &c, o->ns + 1, sizeof(act_t))) return -1;
         c = o->cap; if (grow((void **)&o->res, &c, o->ns + 1, 4)) return -1;
+        c = o->cap; if (grow((void **)&o->src, &c, o->ns + 1, 4)) return -1;
         o->cap = c;
     }
     memcpy(o->succ + o->ns * W, n, 8 * W);
     o->hash[o->ns] = hash_words(n);
     o->act[o->ns] = (act_t)action;
+    o->src[o->ns] = (uint32_t)o->cur;
     o->ns++;
     return 0;
 }
@@ -176,7 +184,8 @@ Table *mc_table_new(void) { return calloc(1, sizeof(Table)); }
 
 void mc_table_free(Table *t) {
     if (!t) return;
-    free(t->slot); free(t->pend_key); free(t->pend_pos); free(t->pend_index); free(t);
+    free(t->slot); free(t->pend_key); free(t->pend_pos); free(t->pend_index);
+    free(t->pend_seq); free(t->pend_src); free(t->pend_act); free(t);
 }
 
 uint64_t mc_table_bytes(const Table *t) { return t->size * 4; }
@@ -228,7 +237,7 @@ Slice *mc_slice_new(void) { return calloc(1, sizeof(Slice)); }
 
 void mc_slice_free(Slice *o) {
     if (!o) return;
-    free(o->succ); free(o->hash); free(o->act); free(o->res); free(o);
+    free(o->succ); free(o->hash); free(o->act); free(o->res); free(o->src); free(o);
 }
 
 /* info: ns, self_loops, stop, err_state, err_action, hits; then hit_at[64] */
@@ -251,6 +260,7 @@ int mc_expand(Graph *g, Slice *o, uint64_t lo, uint64_t hi, uint64_t watch) {
         uint64_t ns = o->ns, loops = o->self_loops;
         g->deg[i] = 0; g->fair[i] = 0;
         uint64_t hit = 0;
+        o->cur = i;
         int r = expand_state(s, o, watch, &hit, &g->deg[i], &g->fair[i]);
         if (hit) {
             for (int j = 0; j < 64; j++)
@@ -279,10 +289,10 @@ int mc_insert(Graph *g, Table *t, Slice **slices, int nslices, uint32_t q, uint3
         if (rehash(t, g, size)) return -1;
     }
     t->npend = 0;
-    uint64_t mask = t->size - 1;
+    uint64_t mask = t->size - 1, seq = 0;
     for (int k = 0; k < nslices; k++) {
         Slice *o = slices[k];
-        for (uint64_t j = 0; j < o->ns; j++) {
+        for (uint64_t j = 0; j < o->ns; j++, seq++) {
             /* the table and the states are far bigger than the caches: fetch the slot of a
              * successor a few places ahead, and the state in the slot of a nearer one */
             if (j + 16 < o->ns && owner(o->hash[j + 16], parts) == q)
@@ -298,16 +308,23 @@ int mc_insert(Graph *g, Table *t, Slice **slices, int nslices, uint32_t q, uint3
             for (;;) {
                 uint32_t v = t->slot[p];
                 if (!v) {
-                    uint64_t c = t->pcap;
-                    if (grow((void **)&t->pend_key, &c, t->npend + 1, sizeof(void *))) return -1;
-                    c = t->pcap; if (grow((void **)&t->pend_pos, &c, t->npend + 1, 8)) return -1;
-                    c = t->pcap; if (grow((void **)&t->pend_index, &c, t->npend + 1, 4)) return -1;
-                    t->pcap = c;
-                    t->pend_key[t->npend] = key; t->pend_pos[t->npend] = p;
-                    t->pend_index[t->npend] = UNSET;
-                    t->slot[p] = PEND | (uint32_t)t->npend;
-                    o->res[j] = PEND | (uint32_t)t->npend;
-                    t->npend++; t->used++;
+                    if (t->npend == t->pcap) {
+                        uint64_t c = t->pcap, need = t->npend + 1;
+                        if (grow((void **)&t->pend_key, &c, need, sizeof(void *))) return -1;
+                        c = t->pcap; if (grow((void **)&t->pend_pos, &c, need, 8)) return -1;
+                        c = t->pcap; if (grow((void **)&t->pend_index, &c, need, 4)) return -1;
+                        c = t->pcap; if (grow((void **)&t->pend_seq, &c, need, 8)) return -1;
+                        c = t->pcap; if (grow((void **)&t->pend_src, &c, need, 4)) return -1;
+                        c = t->pcap;
+                        if (grow((void **)&t->pend_act, &c, need, sizeof(act_t))) return -1;
+                        t->pcap = c;
+                    }
+                    uint64_t id = t->npend++;
+                    t->pend_key[id] = key; t->pend_pos[id] = p; t->pend_index[id] = UNSET;
+                    t->pend_seq[id] = seq; t->pend_src[id] = o->src[j];
+                    t->pend_act[id] = o->act[j];
+                    t->slot[p] = o->res[j] = PEND | (uint32_t)id;
+                    t->used++;
                     break;
                 }
                 const uint64_t *other = (v & PEND) ? t->pend_key[v & ~PEND]
@@ -320,8 +337,10 @@ int mc_insert(Graph *g, Table *t, Slice **slices, int nslices, uint32_t q, uint3
     return 0;
 }
 
-/* serial: number the new states, append edges and parent links, settle the tables */
-int mc_commit(Graph *g, Table **tables, uint32_t parts, Slice **slices, int nslices) {
+/* serial, and short: number the round's new states in the order a one-by-one search finds
+ * them (a merge of the partitions' pending lists by first occurrence), and make room for
+ * them and for the round's edges */
+int mc_number(Graph *g, Table **tables, uint32_t parts, Slice **slices, int nslices) {
     uint64_t pending = 0, edges = 0;
     for (uint32_t q = 0; q < parts; q++) pending += tables[q]->npend;
     for (int k = 0; k < nslices; k++) edges += slices[k]->ns;
@@ -331,37 +350,48 @@ int mc_commit(Graph *g, Table **tables, uint32_t parts, Slice **slices, int nsli
     if (grow((void **)&g->dst, &c, g->ne + edges, 4)) return -1;
     uint64_t c2 = g->ecap; if (grow((void **)&g->eact, &c2, c, sizeof(act_t))) return -1;
     g->ecap = c;
-    for (int k = 0; k < nslices; k++) {
-        Slice *o = slices[k];
-        uint64_t j = 0;
-        for (uint64_t i = o->lo; i < o->stop; i++) {
-            for (deg_t d = 0; d < g->deg[i]; d++, j++) {
-                uint32_t v = o->res[j], index;
-                if (v & PEND) {
-                    Table *t = tables[owner(o->hash[j], parts)];
-                    uint32_t id = v & ~PEND;
-                    if (t->pend_index[id] == UNSET) {
-                        index = (uint32_t)g->n++;
-                        memcpy(g->states + (uint64_t)index * W, o->succ + j * W, 8 * W);
-                        g->parent[index] = (uint32_t)i; g->pact[index] = o->act[j];
-                        t->pend_index[id] = index;
-                    }
-                    index = t->pend_index[id];
-                } else {
-                    index = v - 1;
-                }
-                g->dst[g->ne] = index; g->eact[g->ne] = o->act[j]; g->ne++;
-            }
+    uint64_t head[256] = {0};
+    if (parts > 256) return -3;
+    for (uint64_t done = 0; done < pending; done++) {
+        uint32_t best = UNSET;
+        for (uint32_t q = 0; q < parts; q++) {
+            Table *t = tables[q];
+            if (head[q] < t->npend &&
+                (best == UNSET || t->pend_seq[head[q]] < tables[best]->pend_seq[head[best]]))
+                best = q;
         }
-        g->self_loops += o->self_loops;
-        g->expanded = o->stop;
-    }
-    for (uint32_t q = 0; q < parts; q++) {
-        Table *t = tables[q];
-        for (uint64_t id = 0; id < t->npend; id++) t->slot[t->pend_pos[id]] = t->pend_index[id] + 1;
-        t->npend = 0;
+        tables[best]->pend_index[head[best]++] = (uint32_t)g->n++;
     }
     return 0;
+}
+
+/* partition q, in parallel with the others: store its new states, settle its table */
+void mc_place(Graph *g, Table *t) {
+    for (uint64_t id = 0; id < t->npend; id++) {
+        uint32_t index = t->pend_index[id];
+        memcpy(g->states + (uint64_t)index * W, t->pend_key[id], 8 * W);
+        g->parent[index] = t->pend_src[id]; g->pact[index] = t->pend_act[id];
+        t->slot[t->pend_pos[id]] = index + 1;
+    }
+}
+
+/* slice k, in parallel with the others: its edges, from position `at` on */
+void mc_edges(Graph *g, Table **tables, uint32_t parts, const Slice *o, uint64_t at) {
+    for (uint64_t j = 0; j < o->ns; j++) {
+        uint32_t v = o->res[j];
+        g->dst[at + j] = (v & PEND) ? tables[owner(o->hash[j], parts)]->pend_index[v & ~PEND]
+                                    : v - 1;
+        g->eact[at + j] = o->act[j];
+    }
+}
+
+/* the round is done: count its edges, self-loops and expanded states */
+void mc_finish(Graph *g, Slice **slices, int nslices) {
+    for (int k = 0; k < nslices; k++) {
+        g->ne += slices[k]->ns;
+        g->self_loops += slices[k]->self_loops;
+        g->expanded = slices[k]->stop;
+    }
 }
 
 /* ---------------------------------------------------------------- for the decisions */

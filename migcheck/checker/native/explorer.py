@@ -363,7 +363,27 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
             codes = list(pool.map(insert, range(workers))) if pool else [insert(0)]
             for code in codes:
                 _check(code)
-            _check(lib.mc_commit(handle, table_array, workers, slice_array, used))
+            _check(lib.mc_number(handle, table_array, workers, slice_array, used))
+            starts = [0]
+            for k in ran[:-1]:
+                lib.mc_slice_info(k, info.ctypes.data)
+                starts.append(starts[-1] + int(info[0]))
+            base = graph.edges
+
+            def place(q: int) -> None:
+                lib.mc_place(handle, tables[q])
+
+            def edges(k: int, ran: list[int] = ran, starts: list[int] = starts,
+                      base: int = base) -> None:
+                lib.mc_edges(handle, table_array, workers, ran[k], base + starts[k])
+
+            if pool:
+                list(pool.map(place, range(workers)))
+                list(pool.map(edges, range(used)))
+            else:
+                place(0)
+                edges(0)
+            lib.mc_finish(handle, slice_array, used)
             if error is not None:
                 graph.domain_error = _domain_error(graph, error[0])
                 break
