@@ -154,6 +154,9 @@ class Context:
 
     def holds(self, expr: Expr) -> np.ndarray:
         """Boolean mask: the states where `expr` holds."""
+        known = self.graph.evaluated(expr)
+        if known is not None:
+            return known
         names = tuple(sorted(variables(expr)))
         code, distinct = self.codes(names)
         pred = function_of(expr, list(names), self.model.code)
@@ -341,6 +344,23 @@ WATCH: dict[type, Callable[[Property], Expr]] = {
     Invariant: lambda p: p.predicate,  # type: ignore[attr-defined]
     Sometimes: lambda p: Not(p.predicate),  # type: ignore[attr-defined]
 }
+
+
+# The state predicates each kind's decision asks `Context.holds` about, besides the watched
+# ones: an explorer that evaluates them while exploring spares a pass over the states each.
+ASKS: dict[type, Callable[[Property, Model], list[Expr]]] = {
+    NoDeadlock: lambda p, m: [m.valid_end],
+    LeavesEventually: lambda p, m: [p.cond],  # type: ignore[attr-defined]
+    Escapable: lambda p, m: [p.goal],  # type: ignore[attr-defined]
+    WaitsHavePosters: lambda p, m: [p.exempt] + [  # type: ignore[attr-defined]
+        e for w in m.waits for e in (all_of(w.at(), ~w.until), w.until)],
+}
+
+
+def evaluated(props: list[Property], model: Model) -> tuple[Expr, ...]:
+    """The predicates the decisions of `props` will ask about (see ASKS)."""
+    return tuple(dict.fromkeys(e for p in props if type(p) in ASKS
+                               for e in ASKS[type(p)](p, model)))
 
 
 def watched(props: list[Property]) -> tuple[Expr, ...]:

@@ -66,6 +66,11 @@ class Graph(Protocol):
 
     def arrays(self) -> Arrays: ...
 
+    def evaluated(self, expr: Expr) -> np.ndarray | None:
+        """Where `expr` holds (a boolean mask over the states), if the explorer evaluated it
+        at every state while exploring; None otherwise."""
+        ...
+
     def project(self, cols: tuple[int, ...]) -> tuple[np.ndarray, list[tuple]]:
         """Each state's values at `cols` as an integer code (of any integer type), and the
         distinct projections (the code indexes this list)."""
@@ -130,6 +135,9 @@ class StateGraph:
     def arrays(self) -> Arrays:
         return Arrays(_int64(self.edge_src), _int64(self.edge_dst), _int64(self.edge_action),
                       _int64(self.depth), _int64(self.fair_enabled))
+
+    def evaluated(self, expr: Expr) -> np.ndarray | None:
+        return None  # evaluates nothing while exploring
 
     def project(self, cols: tuple[int, ...]) -> tuple[np.ndarray, list[tuple]]:
         if not cols:

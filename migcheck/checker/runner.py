@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import WATCH, Context, check_all, settled, watched
+from migcheck.checker.decide import WATCH, Context, check_all, evaluated, settled, watched
 from migcheck.checker.explore import Graph, Progress, explore
 from migcheck.checker.kinds import Property
 from migcheck.checker.native.build import NativeUnavailable
@@ -70,6 +70,7 @@ def explore_for(
         early = bool(properties) and all(type(p) in WATCH for p in properties)
         try:
             graph = explore_native(compiled, workers=workers, watch=watched(properties),
+                                   mark=evaluated(properties, compiled.model),
                                    stop_when_watched=early, progress=progress,
                                    max_states=max_states)
         except NativeUnavailable as exc:

@@ -88,7 +88,7 @@ EXPLORER: Signatures = {
     "mc_graph_add_initial": (i32, [p, p]),
     "mc_graph_info": (None, [p, p, p]),
     "mc_graph_prepare": (i32, [p, u64]),
-    "mc_graph_restore": (i32, [p, u64, u64, u64, u64, p, p, p, p, p, p, p]),
+    "mc_graph_restore": (i32, [p, u64, u64, u64, u64, p, p, p, p, p, p, p, p]),
     "mc_table_rebuild": (i32, [p, p, u32, u32]),
     "mc_table_new": (p, []),
     "mc_table_free": (None, [p]),

@@ -1,7 +1,8 @@
 """Generate the native explorer's C source from the model's expression trees.
 
 The model part is one function, `expand_state`: unpack every slot of a packed state into a
-local, check the watched predicates (invariants, witnesses) still open, then for each action
+local, evaluate the marked state predicates (the invariants, witnesses and the conditions the
+other property decisions ask about: one bit each per state), then for each action
 in the model's order a test of its guard and, where it holds, the successor's words.  The
 guards are grouped exactly as the Python generator groups them (`CompiledModel.guard_runs`),
 so successors come out in the same order.  Assignments that the static ranges cannot keep in
@@ -19,29 +20,30 @@ from migcheck.checker.compile import CompiledModel
 from migcheck.checker.expr import Expr
 from migcheck.checker.native.layout import Layout, Slot
 
-MAX_WATCHED = 64
+MAX_MARKED = 64  # state predicates evaluated while exploring (one bit each)
 
 
 def _uint(bits_needed: int) -> int:
     return next(size for size in (8, 16, 32, 64) if bits_needed <= size)
 
 
-def widths(compiled: CompiledModel) -> dict[str, int]:
-    """The bit widths of an action number, an out-degree and a fair-actor mask."""
+def widths(compiled: CompiledModel, marked: tuple[Expr, ...]) -> dict[str, int]:
+    """The bit widths of an action number, an out-degree, a fair-actor mask and the marks."""
     n_actions, n_actors = len(compiled.actions), len(compiled.model.actors)
     return {"act": _uint(max(n_actions - 1, 1).bit_length()),
-            "deg": _uint(n_actions.bit_length()), "fair": _uint(n_actors)}
+            "deg": _uint(n_actions.bit_length()), "fair": _uint(n_actors),
+            "mark": _uint(len(marked))}
 
 
-def dtypes(compiled: CompiledModel) -> dict[str, type]:
-    return {k: getattr(np, f"uint{v}") for k, v in widths(compiled).items()}
+def dtypes(compiled: CompiledModel, marked: tuple[Expr, ...]) -> dict[str, type]:
+    return {k: getattr(np, f"uint{v}") for k, v in widths(compiled, marked).items()}
 
 
 class Generator:
-    def __init__(self, compiled: CompiledModel, layout: Layout, watched: tuple[Expr, ...]):
-        if len(watched) > MAX_WATCHED:
-            raise ValueError(f"at most {MAX_WATCHED} watched predicates")
-        self.compiled, self.layout, self.watched = compiled, layout, watched
+    def __init__(self, compiled: CompiledModel, layout: Layout, marked: tuple[Expr, ...]):
+        if len(marked) > MAX_MARKED:
+            raise ValueError(f"at most {MAX_MARKED} marked predicates")
+        self.compiled, self.layout, self.marked = compiled, layout, marked
         self.model = compiled.model
         self.src = CLike(self.model, self._local)
 
@@ -54,7 +56,8 @@ class Generator:
 
     def params(self) -> str:
         return "\n".join([f"#define W {self.layout.words}",
-                          *(f"typedef uint{v}_t {k}_t;" for k, v in widths(self.compiled).items())]
+                          *(f"typedef uint{v}_t {k}_t;"
+                            for k, v in widths(self.compiled, self.marked).items())]
                          ) + "\n"
 
     def source(self) -> str:
@@ -62,15 +65,17 @@ class Generator:
         return core.replace("/*@PARAMS@*/", self.params()).replace("/*@MODEL@*/", self.model_c())
 
     def model_c(self) -> str:
-        lines = ["static int expand_state(const uint64_t *s, Slice *o, uint64_t watch,"
-                 " uint64_t *hit, deg_t *deg, fair_t *fair) {"]
+        lines = ["static int expand_state(const uint64_t *s, Slice *o, mark_t *mark,"
+                 " deg_t *deg, fair_t *fair) {"]
         for slot in self.layout.slots:
             value = f"FIELD(s, {slot.word}, {slot.shift}, {slot.mask:#x}ULL)"
             if slot.lo:
                 value = f"({value} + ({slot.lo}))"
             lines.append(f"    const int64_t {self._slot_local(slot)} = {value};")
-        for j, pred in enumerate(self.watched):
-            lines.append(f"    if (((watch >> {j}) & 1) && !{self.src(pred)}) *hit |= 1ULL << {j};")
+        lines.append("    mark_t m = 0;")
+        for j, pred in enumerate(self.marked):
+            lines.append(f"    if ({self.src(pred)}) m |= (mark_t)1 << {j};")
+        lines.append("    *mark = m;")
         lines.append(f"    uint64_t n[{self.layout.words}];")
         for shared, run in self.compiled.guard_runs():
             indent = "    "

@@ -35,14 +35,14 @@ typedef struct {
     uint64_t lo, hi, stop;  /* states [lo, stop) were expanded */
     int64_t err_state;
     int32_t err_action;
-    uint64_t hits;           /* watched predicates that failed in this slice */
+    uint64_t hits;           /* watched predicates that were false in this slice */
     int64_t hit_at[64];
 } Slice;
 
 typedef struct {
     uint64_t *states; uint64_t n, cap;   /* W words per state */
     uint32_t *parent; act_t *pact;       /* per state (cap) */
-    deg_t *deg; fair_t *fair;            /* per expanded state (xcap) */
+    deg_t *deg; fair_t *fair; mark_t *marks;  /* per expanded state (xcap) */
     uint64_t xcap;
     uint32_t *dst; act_t *eact; uint64_t ne, ecap;
     uint64_t expanded, self_loops;       /* states [0, expanded) have their edges */
@@ -124,7 +124,7 @@ Graph *mc_graph_new(void) { return calloc(1, sizeof(Graph)); }
 
 void mc_graph_free(Graph *g) {
     if (!g) return;
-    free(g->states); free(g->parent); free(g->pact); free(g->deg); free(g->fair);
+    free(g->states); free(g->parent); free(g->pact); free(g->deg); free(g->fair); free(g->marks);
     free(g->dst); free(g->eact); free(g);
 }
 
@@ -145,11 +145,12 @@ int mc_graph_add_initial(Graph *g, const uint64_t *words) {
     return 0;
 }
 
-/* sizes: n, ne, expanded, self_loops; pointers: states, parent, pact, deg, fair, dst, eact */
+/* sizes: n, ne, expanded, self_loops;
+ * pointers: states, parent, pact, deg, fair, dst, eact, marks */
 void mc_graph_info(const Graph *g, uint64_t *sizes, void **ptrs) {
     sizes[0] = g->n; sizes[1] = g->ne; sizes[2] = g->expanded; sizes[3] = g->self_loops;
     ptrs[0] = g->states; ptrs[1] = g->parent; ptrs[2] = g->pact; ptrs[3] = g->deg;
-    ptrs[4] = g->fair; ptrs[5] = g->dst; ptrs[6] = g->eact;
+    ptrs[4] = g->fair; ptrs[5] = g->dst; ptrs[6] = g->eact; ptrs[7] = g->marks;
 }
 
 /* room for the per-expanded-state arrays up to state `hi` (call before a round) */
@@ -158,6 +159,7 @@ int mc_graph_prepare(Graph *g, uint64_t hi) {
     uint64_t c = g->xcap;
     if (grow((void **)&g->deg, &c, hi, sizeof(deg_t))) return -1;
     uint64_t c2 = g->xcap; if (grow((void **)&g->fair, &c2, c, sizeof(fair_t))) return -1;
+    c2 = g->xcap; if (grow((void **)&g->marks, &c2, c, sizeof(mark_t))) return -1;
     g->xcap = c;
     return 0;
 }
@@ -166,7 +168,7 @@ int mc_graph_prepare(Graph *g, uint64_t hi) {
 int mc_graph_restore(Graph *g, uint64_t n, uint64_t ne, uint64_t expanded, uint64_t self_loops,
                      const uint64_t *states, const uint32_t *parent, const act_t *pact,
                      const deg_t *deg, const fair_t *fair, const uint32_t *dst,
-                     const act_t *eact) {
+                     const act_t *eact, const mark_t *marks) {
     if (reserve_states(g, n) || mc_graph_prepare(g, expanded)) return -1;
     uint64_t c = g->ecap;
     if (grow((void **)&g->dst, &c, ne, 4)) return -1;
@@ -175,6 +177,7 @@ int mc_graph_restore(Graph *g, uint64_t n, uint64_t ne, uint64_t expanded, uint6
     memcpy(g->states, states, 8 * W * n);
     memcpy(g->parent, parent, 4 * n); memcpy(g->pact, pact, sizeof(act_t) * n);
     memcpy(g->deg, deg, sizeof(deg_t) * expanded); memcpy(g->fair, fair, sizeof(fair_t) * expanded);
+    memcpy(g->marks, marks, sizeof(mark_t) * expanded);
     memcpy(g->dst, dst, 4 * ne); memcpy(g->eact, eact, sizeof(act_t) * ne);
     g->n = n; g->ne = ne; g->expanded = expanded; g->self_loops = self_loops;
     return 0;
@@ -249,7 +252,8 @@ void mc_slice_info(const Slice *o, int64_t *info) {
 
 /* ---------------------------------------------------------------- the three phases */
 
-/* expand states [lo, hi); watch: the watched predicates still to check.  Stops at the first
+/* expand states [lo, hi); watch: the marked predicates whose first failure is still sought
+ * (hit_at: the first state of the slice where each is false).  Stops at the first
  * state with an out-of-domain assignment (err_state, err_action); returns -1 when out of
  * memory. */
 int mc_expand(Graph *g, Slice *o, uint64_t lo, uint64_t hi, uint64_t watch) {
@@ -259,9 +263,9 @@ int mc_expand(Graph *g, Slice *o, uint64_t lo, uint64_t hi, uint64_t watch) {
         const uint64_t *s = g->states + i * W;
         uint64_t ns = o->ns, loops = o->self_loops;
         g->deg[i] = 0; g->fair[i] = 0;
-        uint64_t hit = 0;
         o->cur = i;
-        int r = expand_state(s, o, watch, &hit, &g->deg[i], &g->fair[i]);
+        int r = expand_state(s, o, &g->marks[i], &g->deg[i], &g->fair[i]);
+        uint64_t hit = watch & ~(uint64_t)g->marks[i];
         if (hit) {
             for (int j = 0; j < 64; j++)
                 if ((hit >> j) & 1) o->hit_at[j] = (int64_t)i;

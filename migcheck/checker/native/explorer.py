@@ -9,9 +9,11 @@ Memory per state: the packed words, a 4-byte parent link and its action, the out
 the fair-actor mask; per edge a 4-byte target and its action; the state table holds 4-byte
 indices (load at most 0.7) and is freed when exploration ends.
 
-Watched predicates (invariants, witnesses) are evaluated as each state is expanded; the
-first state where one fails is recorded, which is the state `decide` would pick (the lowest
-index), and exploration can stop as soon as every watched predicate has failed.
+Marked predicates are evaluated as each state is expanded, one bit per state each: the
+invariants and witnesses (watched: the first state where one fails is the state `decide`
+would pick, the lowest index, and exploration can stop as soon as every watched predicate has
+failed) and the conditions the other decisions ask about (`decide.evaluated`), so deciding
+needs no pass over the states for them.
 
 Several workers: each round's chunk of states is expanded in slices on threads (the C code
 runs without the GIL), and the state table is split into partitions by a hash of the packed
@@ -37,7 +39,7 @@ from migcheck.checker.compile import CompiledModel, DomainError, State
 from migcheck.checker.explore import Arrays, Path as StatePath
 from migcheck.checker.expr import Expr
 from migcheck.checker.native.build import EXPLORER, Library, load
-from migcheck.checker.native.cgen import MAX_WATCHED, Generator, dtypes
+from migcheck.checker.native.cgen import MAX_MARKED, Generator, dtypes
 from migcheck.checker.native.layout import Layout, Slot
 
 CHUNK = 1 << 16  # states expanded per worker per round
@@ -74,6 +76,7 @@ class NativeGraph:
     library: Library
     memory: _Memory
     workers: int = 1
+    marked: tuple[Expr, ...] = ()  # evaluated at every expanded state (one bit each)
     watched: dict[Expr, int | None] = field(default_factory=dict)
     complete: bool = False
     interrupted: bool = False
@@ -87,7 +90,7 @@ class NativeGraph:
 
     def _info(self) -> tuple[list[int], list[int]]:
         sizes = (ctypes.c_uint64 * 4)()
-        ptrs = (ctypes.c_void_p * 7)()
+        ptrs = (ctypes.c_void_p * 8)()
         self.library.lib.mc_graph_info(self.memory.handle, sizes, ptrs)
         return list(sizes), [p or 0 for p in ptrs]
 
@@ -112,8 +115,8 @@ class NativeGraph:
         return self.edges + self.self_loops
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        (n, ne, expanded, _), (states, parent, pact, deg, fair, dst, eact) = self._info()
-        types = dtypes(self.compiled)
+        (n, ne, expanded, _), (states, parent, pact, deg, fair, dst, eact, marks) = self._info()
+        types = dtypes(self.compiled, self.marked)
         m = self.memory
         return {
             "states": _view(m, states, n * self.layout.words, np.uint64).reshape(
@@ -124,6 +127,7 @@ class NativeGraph:
             "fair": _view(m, fair, expanded, types["fair"]),
             "dst": _view(m, dst, ne, np.int32),
             "act": _view(m, eact, ne, types["act"]),
+            "marks": _view(m, marks, expanded, types["mark"]),
         }
 
     @property
@@ -155,6 +159,13 @@ class NativeGraph:
         deg = a["deg"]
         src = np.repeat(np.arange(len(deg), dtype=np.int32), deg)
         return Arrays(src, a["dst"], a["act"], self.depths(), a["fair"])
+
+    def evaluated(self, expr: Expr) -> np.ndarray | None:
+        """Where `expr` holds, if it was marked and every state was expanded."""
+        if not self.complete or expr not in self.marked:
+            return None
+        bit = self.marked.index(expr)
+        return ((self._arrays()["marks"] >> bit) & 1).astype(bool)
 
     def bytes_stored(self) -> int:
         """What the graph keeps per state and per edge (the state table counted at its
@@ -230,9 +241,15 @@ def _dedupe(lib: ctypes.CDLL, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 Progress = Callable[[NativeGraph, float], None]
 
 
-def compile_native(compiled: CompiledModel, watched: tuple[Expr, ...] = ()) -> Library:
+def marking(watch: tuple[Expr, ...], mark: tuple[Expr, ...]) -> tuple[Expr, ...]:
+    """The predicates to evaluate at every state: the watched ones first (their bits are the
+    watch mask's), then the others, at most MAX_MARKED in all."""
+    return tuple(dict.fromkeys((*watch, *mark)))[:MAX_MARKED]
+
+
+def compile_native(compiled: CompiledModel, marked: tuple[Expr, ...] = ()) -> Library:
     """The model's C code built (or found in the cache) and loaded."""
-    return load(Generator(compiled, Layout.of(compiled.model), watched).source(), EXPLORER)
+    return load(Generator(compiled, Layout.of(compiled.model), marked).source(), EXPLORER)
 
 
 def explore_native(
@@ -240,6 +257,7 @@ def explore_native(
     *,
     workers: int = 1,
     watch: tuple[Expr, ...] = (),
+    mark: tuple[Expr, ...] = (),
     stop_when_watched: bool = False,
     progress: Progress | None = None,
     every: float = 0.5,
@@ -249,13 +267,15 @@ def explore_native(
 ) -> NativeGraph:
     """Explore the whole reachable graph natively (stops early on Ctrl-C, at max_states, at an
     out-of-domain assignment, or, with `stop_when_watched`, once every watched predicate has
-    failed somewhere)."""
-    watch = tuple(dict.fromkeys(watch))[:MAX_WATCHED]
+    failed somewhere).  The `watch` and `mark` predicates are evaluated at every expanded
+    state (`NativeGraph.evaluated`); the first state where each watched one fails is kept."""
+    watch = tuple(dict.fromkeys(watch))[:MAX_MARKED]
+    marked = marking(watch, mark)
     layout = Layout.of(compiled.model)
-    library = compile_native(compiled, watch)
+    library = compile_native(compiled, marked)
     lib = library.lib
     memory = _Memory(lib, lib.mc_graph_new())
-    graph = NativeGraph(compiled, layout, library, memory, workers,
+    graph = NativeGraph(compiled, layout, library, memory, workers, marked,
                         watched=dict.fromkeys(watch))
     tables = [lib.mc_table_new() for _ in range(workers)]
     slices = [lib.mc_slice_new() for _ in range(workers)]
@@ -300,7 +320,7 @@ def _restore(graph: NativeGraph, tables: list[int], path: Path) -> None:
         if meta["library"] != graph.library.path.stem:
             raise ValueError(f"{path}: saved from another model or other watched predicates")
         a = {k: np.ascontiguousarray(saved[k]) for k in
-             ("states", "parent", "pact", "deg", "fair", "dst", "act")}
+             ("states", "parent", "pact", "deg", "fair", "dst", "act", "marks")}
     _check(lib.mc_graph_restore(handle, len(a["parent"]), len(a["dst"]), meta["expanded"],
                                 meta["self_loops"], *(a[k].ctypes.data for k in a)))
     for q, table in enumerate(tables):
