@@ -119,6 +119,9 @@ class Context:
 
     @cached_property
     def csr(self) -> Csr:
+        indptr = self._arrays.indptr
+        if indptr is not None:
+            return Csr(indptr, np.ascontiguousarray(self.dst, dtype=np.int32))
         return forward(self.src, self.dst, self.n)
 
     def backward(self, allowed_actors: frozenset[str] | None = None) -> Csr:
@@ -313,13 +316,11 @@ def escapable(p: Escapable, ctx: Context) -> Outcome:
 
 def waits_have_posters(p: WaitsHavePosters, ctx: Context) -> Outcome:
     exempt = ctx.holds(p.exempt)
+    asleep = [(w, ctx.holds(all_of(w.at(), ~w.until)) & ~exempt) for w in ctx.model.waits]
+    asleep = [(w, blocked) for w, blocked in asleep if blocked.any()]
     worst: tuple[int, Wait] | None = None
-    for wait in ctx.model.waits:
-        blocked = ctx.holds(all_of(wait.at(), ~wait.until)) & ~exempt
-        if not blocked.any():
-            continue
-        can = reaches(ctx.holds(wait.until), ctx.backward())
-        bad = ctx.first(blocked & ~can)
+    for wait, blocked in asleep:
+        bad = ctx.first(blocked & ~reaches(ctx.holds(wait.until), ctx.backward()))
         if bad is not None and (worst is None or bad < worst[0]):
             worst = (bad, wait)
     if worst is None:

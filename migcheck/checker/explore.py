@@ -38,6 +38,7 @@ class Arrays:
     act: np.ndarray
     depth: np.ndarray
     fair_enabled: np.ndarray
+    indptr: np.ndarray | None = None  # where each state's edges start (n + 1), if known
 
 
 class Graph(Protocol):

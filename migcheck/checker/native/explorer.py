@@ -158,7 +158,10 @@ class NativeGraph:
         a = self._arrays()
         deg = a["deg"]
         src = np.repeat(np.arange(len(deg), dtype=np.int32), deg)
-        return Arrays(src, a["dst"], a["act"], self.depths(), a["fair"])
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(deg, dtype=np.int64, out=indptr[1:len(deg) + 1])
+        indptr[len(deg) + 1:] = indptr[len(deg)]
+        return Arrays(src, a["dst"], a["act"], self.depths(), a["fair"], indptr)
 
     def evaluated(self, expr: Expr) -> np.ndarray | None:
         """Where `expr` holds, if it was marked and every state was expanded."""

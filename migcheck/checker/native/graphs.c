@@ -156,3 +156,4 @@ int64_t mc_unique(const int64_t *values, int64_t n, int32_t *codes, int64_t *dis
     free(slot);
     return (int64_t)nd;
 }
+
