@@ -16,7 +16,7 @@ import numpy as np
 
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import Graph
-from migcheck.checker.expr import Symbol
+from migcheck.checker.expr import Symbol, variables
 from migcheck.checker.report import PropertyResult, Report
 from migcheck.checker.spec import Model
 from migcheck.checker.trace import Trace
@@ -71,10 +71,12 @@ class Comparison:
 
 
 def default_projection(model: Model) -> tuple[str, ...]:
-    """The variables that emit events (the statuses) and every thread's program point."""
+    """The variables that emit events (the statuses), every thread's program point, and what
+    the blocking points wait on (the semaphores)."""
     status = [v.name for v in model.variables if v.event]
     pcs = [a.pc for a in model.actors if a.pc is not None]
-    return tuple(dict.fromkeys([*status, *pcs]))
+    waited = sorted({n for w in model.waits for n in variables(w.until)})
+    return tuple(dict.fromkeys([*status, *pcs, *waited]))
 
 
 def fired(graph: Graph, model: Model) -> set[str]:
