@@ -1,58 +1,82 @@
-"""A self-contained HTML report: the last checks' verdicts and every counterexample as a
-sequence diagram with a step-by-step state viewer.
+"""A self-contained HTML report: every check as a column of a model x property matrix, and
+each counterexample as a sequence diagram beside a step-by-step state viewer.
 
-Everything is inline (CSS, JS, SVG); the page fetches nothing.  Links to QEMU's source are
-plain <a href> a reader may follow.  The diagram is drawn here in Python from the same
-`lanes.chart` rows the terminal viewer uses.
+The page reads the JSON form of Reports (`report_json`) and the traces they carry.  Everything
+is inline (CSS, JS, SVG); the page fetches nothing.  Links to the implementation's source are
+plain <a href> built from the URL templates the model declares (`report.SOURCE_LINKS`).
+
+The diagram is laid out here, in Python, from the same `lanes.chart` rows the terminal view
+uses: lanes nobody acts or waits in are left out, the lane width follows the number of lanes
+so that the diagram and the step panel fit a 1400 px window side by side, a label wraps
+within the free space of its row, and a wait is written on its lane.  The step and status
+columns and the lane heads are separate pieces that stay in place while the diagram scrolls.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from migcheck.checker.statusgraph import from_json as status_graph_of
 from migcheck.checker.trace import Trace
-from migcheck.checker.views import lanes as lane_view
+from migcheck.checker.views import lanes as lane_view, report_json, stategraph, whystuck
 
 ASSETS = Path(__file__).parent / "assets"
-SOURCE_BROWSER = "https://elixir.bootlin.com/qemu/{tag}/A/ident/{function}"
-SOURCE_FILE = "https://gitlab.com/qemu-project/qemu/-/blob/{tag}/{path}"
-LANE_W, ROW_H, TOP, LEFT = 118, 26, 54, 150
+LANES_W = 780  # the lanes' width at design size (the step panel takes the rest of 1400 px)
+RIGHT_PAD = 56  # room for the labels of the rightmost lane
+LANE_MIN, LANE_MAX = 76, 150
+ROW_H, LINE_H, HEAD_H = 26, 13, 42
+CHAR_W = 6.63  # an 11 px character of DejaVu Sans Mono (0.602 em)
+SMALL_W = 6.03  # a 10 px character
+STATUS_W = 5.43  # a 9 px character
+MAX_LINES = 3
+OK_VERDICTS = ("holds", "proved", "witnessed", "n/a")
 
 
-def qemu_tag(model: str) -> str:
-    """The QEMU release a model version describes (`qemu-7.2+x` -> v7.2.0), else master."""
-    m = re.match(r"qemu-(\d+)\.(\d+)", model)
-    return f"v{m.group(1)}.{m.group(2)}.0" if m else "master"
-
-
-def qemu_links(model: str, qemu: str | None) -> dict[str, str] | None:
-    """URLs of the QEMU function (source browser) and file a step cites, if it names one."""
-    if not qemu or ":" not in qemu:
-        return None
-    path, function = qemu.split(":", 1)
-    function = re.split(r"[^A-Za-z0-9_]", function.strip())[0]
-    tag = qemu_tag(model)
-    return {"function": function, "path": path,
-            "function_url": SOURCE_BROWSER.format(tag=tag, function=function),
-            "file_url": SOURCE_FILE.format(tag=tag, path=path)}
+def assets_text(name: str) -> str:
+    return (ASSETS / name).read_text()
 
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def trace_data(trace: Trace) -> dict:
+@dataclass(frozen=True)
+class Counterexample:
+    trace: Trace
+    source: str  # the trace file, or where the trace came from
+    check: int | None  # index of the check it belongs to (None: shown with --trace)
+    properties: tuple[str, ...] = ()  # every property this same path violates
+
+
+# ---------------------------------------------------------------- step data for the script
+
+
+def source_links(links: dict[str, str], cites: str | None) -> dict[str, str] | None:
+    """URLs of the function and file a step cites ("file.c:function"), from the model's
+    templates; None where the model gives none or the step cites nothing."""
+    if not cites or ":" not in cites or not links:
+        return None
+    path, function = cites.split(":", 1)
+    name = "".join(c for c in function.strip().split(" ")[0] if c.isalnum() or c == "_")
+    out = {"function": name, "path": path}
+    if "function" in links:
+        out["function_url"] = links["function"].replace("{function}", name)
+    if "file" in links:
+        out["file_url"] = links["file"].replace("{path}", path)
+    return out
+
+
+def trace_data(trace: Trace, links: dict[str, str] | None = None) -> dict:
     """What the step viewer's script needs, as JSON-ready data."""
-    rows = lane_view.chart(trace)
     steps = []
-    for row in rows:
+    for row in lane_view.chart(trace):
         state = trace.steps[row.index].state
         steps.append({
             "index": row.index, "lane": row.lane, "action": row.action, "qemu": row.cites,
-            "links": qemu_links(trace.model, row.cites), "command": row.command,
+            "links": source_links(links or {}, row.cites), "command": row.command,
             "reply": row.reply, "refused": row.refused,
             "state": {k: lane_view.show(v) for k, v in state.items()},
             "changes": [[k, lane_view.show(a), lane_view.show(b)] for k, a, b in row.changes],
@@ -62,82 +86,290 @@ def trace_data(trace: Trace) -> dict:
         })
     return {"model": trace.model, "property": trace.property, "kind": trace.kind,
             "summary": trace.summary, "loop_start": trace.loop_start,
-            "lanes": lane_view.lanes(trace),
-            "var_lanes": {k: lane_view.lane_of_var(v) for k, v in trace.lanes.items()},
+            "status_names": list(lane_view.STATE_VARS), "groups": var_groups(trace),
             "steps": steps}
 
 
-# ---------------------------------------------------------------- the sequence diagram
+def var_groups(trace: Trace) -> list[tuple[str, list[str]]]:
+    """The variables by lane: a side's own variables first, then its threads' in lane order."""
+    order = lane_view.lanes(trace)
+
+    def rank(lane: str) -> tuple[int, int]:
+        if lane in order:
+            return (order.index(lane), 1)
+        first = next((i for i, o in enumerate(order) if o.split(":")[0] == lane), len(order))
+        return (first, 0)
+
+    groups: dict[str, list[str]] = {}
+    for name in trace.variables:
+        groups.setdefault(lane_view.lane_of_var(trace.lanes.get(name, "")), []).append(name)
+    return sorted(groups.items(), key=lambda kv: rank(kv[0]))
 
 
-def _x(columns: list[str], lane: str | None) -> float:
-    i = columns.index(lane) if lane in columns else 0
-    return LEFT + LANE_W * i + LANE_W / 2
+# ---------------------------------------------------------------- diagram layout
 
 
-def _y(index: int) -> float:
-    return TOP + ROW_H * index + ROW_H / 2
+def visible_lanes(trace: Trace, rows: list[lane_view.Row]) -> list[str]:
+    """The lanes something happens in: an actor acts, a thread waits, a message moves."""
+    used = {r.lane for r in rows} | {lane for r in rows for lane in r.blocked}
+    if any(r.messages for r in rows):
+        used.add("net")
+    return [lane for lane in lane_view.lanes(trace) if lane in used]
 
 
-def sequence_svg(trace: Trace, uid: str) -> str:
-    """Lanes as lifelines, one row per step, messages as arrows from sender to receiver."""
+def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
+    """`text` in lines of at most `width` characters, broken after spaces, then after
+    underscores, then anywhere; the last line ends in an ellipsis if it had to be cut."""
+    width = max(width, 4)
+    lines: list[str] = []
+    rest = text
+    while len(rest) > width:
+        cut = rest.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = rest.rfind("_", 0, width) + 1 or width
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        lines.append(rest)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
+
+
+@dataclass
+class Label:
+    x: float  # the anchor: left edge (anchor "start") or right edge ("end")
+    lines: list[str]
+    cls: str
+    anchor: str = "start"
+    char_w: float = CHAR_W
+    title: str = ""
+
+    @property
+    def width(self) -> float:
+        return max((len(line) for line in self.lines), default=0) * self.char_w
+
+    def span(self) -> tuple[float, float]:
+        return (self.x, self.x + self.width) if self.anchor == "start" else \
+            (self.x - self.width, self.x)
+
+
+@dataclass
+class RowLayout:
+    row: lane_view.Row
+    top: float = 0.0
+    height: float = ROW_H
+    labels: list[Label] = field(default_factory=list)
+
+    @property
+    def mid(self) -> float:
+        return self.top + min(self.height, ROW_H) / 2
+
+
+@dataclass
+class Layout:
+    columns: list[str]
+    lane_w: float
+    rows: list[RowLayout]
+    status_w: float
+
+    @property
+    def width(self) -> float:
+        return self.lane_w * len(self.columns) + RIGHT_PAD
+
+    @property
+    def height(self) -> float:
+        return (self.rows[-1].top + self.rows[-1].height + 8) if self.rows else 0.0
+
+    def x(self, lane: str | None) -> float:
+        i = self.columns.index(lane) if lane in self.columns else 0
+        return self.lane_w * i + self.lane_w / 2
+
+
+def _free(layout: Layout, spans: list[tuple[float, float]], x: float) -> tuple[float, float]:
+    """The free stretch around `x` between the obstacles `spans` (and the diagram edges)."""
+    left, right = 4.0, layout.width - 4
+    for a, b in spans:
+        if b <= x:
+            left = max(left, b + 6)
+        elif a >= x:
+            right = min(right, a - 6)
+    return left, right
+
+
+def layout(trace: Trace) -> Layout:
     rows = lane_view.chart(trace)
-    columns = lane_view.lanes(trace)
-    width = LEFT + LANE_W * len(columns) + 260  # room for the labels of the last lanes
-    height = TOP + ROW_H * len(rows) + 20
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="msc" id="{uid}-svg" '
-           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-label="sequence diagram of {esc(trace.property)}">',
-           f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-           'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-           '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>']
-    if trace.loop_start is not None:
-        y0 = TOP + ROW_H * (trace.loop_start + 1)
-        out.append(f'<rect class="loop" x="4" y="{y0}" width="{width - 8}" '
-                   f'height="{ROW_H * (len(rows) - trace.loop_start - 1)}"/>'
-                   f'<text class="loop-label" x="{width - 12}" y="{y0 + 12}" '
-                   'text-anchor="end">↻ repeated forever</text>')
-    for lane in columns:
-        x = _x(columns, lane)
+    columns = visible_lanes(trace, rows)
+    lane_w = max(LANE_MIN, min(LANE_MAX, (LANES_W - RIGHT_PAD) / max(len(columns), 1)))
+    status_len = max((len(v) for r in rows for v in r.header), default=4)
+    out = Layout(columns, lane_w, [RowLayout(r) for r in rows],
+                 34 + max(status_len, 6) * STATUS_W + 6)
+    before: dict[str, str] = {}
+    top = 0.0
+    for rl in out.rows:
+        row = rl.row
+        # a label may cross a wait bar, not another label or the acting lane's mark
+        starts = [lane for lane, on in row.blocked.items() if before.get(lane) != on]
+        spans = [(out.x(lane) - 6, out.x(lane) + 6)
+                 for lane in [*starts, *([row.lane] if row.lane else [])]]
+        for lane in starts:
+            on = row.blocked[lane]
+            x = out.x(lane)
+            left, right = _free(out, spans, x)
+            room_r, room_l = right - (x + 7), (x - 7) - left
+            if len(on) * SMALL_W <= room_r or room_r >= room_l:
+                label = Label(x + 7, wrap(on, int(room_r / SMALL_W), 2), "wait-label")
+            else:
+                label = Label(x - 7, wrap(on, int(room_l / SMALL_W), 2), "wait-label", "end")
+            label.char_w, label.title = SMALL_W, f"{lane} waits on {on}"
+            rl.labels.append(label)
+            spans.append(label.span())
+        before = row.blocked
+        if row.lane is not None and row.action:
+            x = out.x(row.lane)
+            left, right = _free(out, spans, x)
+            text = row.action
+            room_r, room_l = right - (x + 9), (x - 9) - left
+            if len(text) * CHAR_W <= room_r or room_r >= room_l:
+                label = Label(x + 9, wrap(text, int(room_r / CHAR_W)), "act-label")
+            else:
+                label = Label(x - 9, wrap(text, int(room_l / CHAR_W)), "act-label", "end")
+            label.cls = "refused-label" if row.refused else "act-label"
+            label.title = f"{row.action} ({row.cites})" if row.cites else row.action
+            rl.labels.append(label)
+        lines = max((len(lb.lines) for lb in rl.labels), default=1)
+        rl.top, rl.height = top, max(ROW_H, lines * LINE_H + 9)
+        top += rl.height
+    return out
+
+
+# ---------------------------------------------------------------- diagram pieces
+
+
+def _text(label: Label, y: float) -> str:
+    cls = esc(label.cls)
+    first = y - (len(label.lines) - 1) * LINE_H / 2 + 4 if label.cls == "wait-label" else y + 4
+    if label.cls != "wait-label" and len(label.lines) > 1:
+        first = y - 3
+    spans = "".join(f'<tspan x="{label.x:.1f}" y="{first + i * LINE_H:.1f}">{esc(line)}</tspan>'
+                    for i, line in enumerate(label.lines))
+    title = f"<title>{esc(label.title)}</title>" if label.title else ""
+    return f'<text class="{cls}" text-anchor="{label.anchor}">{title}{spans}</text>'
+
+
+def heads_svg(lay: Layout) -> str:
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heads" width="{lay.width:.0f}" '
+           f'height="{HEAD_H}" viewBox="0 0 {lay.width:.0f} {HEAD_H}">',
+           f'<rect class="head-bg" x="0" y="0" width="{lay.width:.0f}" height="{HEAD_H}"/>']
+    for lane in lay.columns:
+        x = lay.x(lane)
         side, _, thread = lane.partition(":")
-        out.append(f'<text class="lane-side" x="{x}" y="18" text-anchor="middle">{esc(side)}'
-                   f'</text><text class="lane-name" x="{x}" y="34" text-anchor="middle">'
-                   f'{esc(thread)}</text><line class="lifeline" x1="{x}" y1="{TOP - 8}" '
-                   f'x2="{x}" y2="{height - 10}"/>')
-    last_header = None
-    for row in rows:
-        y = _y(row.index)
-        out.append(f'<g class="row" data-step="{row.index}" id="{uid}-row-{row.index}">'
-                   f'<rect class="row-bg" x="0" y="{y - ROW_H / 2}" width="{width}" '
-                   f'height="{ROW_H}"/><text class="step-no" x="6" y="{y + 4}">{row.index}'
-                   '</text>')
-        if row.header != last_header:
-            out.append(f'<text class="header" x="30" y="{y + 4}">{esc(row.header[0])} / '
-                       f'{esc(row.header[1])}</text>')
-            last_header = row.header
-        for lane, on in row.blocked.items():
-            x = _x(columns, lane)
-            out.append(f'<rect class="blocked" x="{x - 4}" y="{y - ROW_H / 2}" width="8" '
-                       f'height="{ROW_H}"><title>{esc(lane)} waits on {esc(on)}</title></rect>')
-        if row.lane is not None:
-            x = _x(columns, row.lane)
-            cls = "refused" if row.refused else "act"
-            mark = (f'<text class="{cls}-mark" x="{x}" y="{y + 5}" text-anchor="middle">✗</text>'
-                    if row.refused else f'<circle class="act-dot" cx="{x}" cy="{y}" r="5"/>')
-            label = row.action or ""
-            out.append(f'{mark}<text class="{cls}-label" x="{x + 9}" y="{y - 3}">'
-                       f'{esc(label)}<title>{esc(row.cites or "")}</title></text>')
-        out.append("</g>")
-    out += _message_arrows(rows, columns, uid)
+        out.append(f'<g class="lane-head" data-lane="{esc(lane)}">'
+                   f'<text class="lane-side" x="{x:.1f}" y="16" text-anchor="middle">'
+                   f'{esc(side)}</text><text class="lane-name" x="{x:.1f}" y="31" '
+                   f'text-anchor="middle">{esc(thread)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _message_arrows(rows: list[lane_view.Row], columns: list[str], uid: str) -> list[str]:
-    """Pair each send with its receive (FIFO order per channel) and draw one arrow."""
+def gutter_svg(lay: Layout, trace: Trace) -> str:
+    """Step numbers, the repeated part, and the two status values after each step."""
+    w, h = lay.status_w, lay.height
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="gutter" width="{w:.0f}" '
+           f'height="{h:.0f}" viewBox="0 0 {w:.0f} {h:.0f}">']
+    last: tuple[str, ...] | None = None
+    for rl in lay.rows:
+        row, y = rl.row, rl.mid
+        loop = " loop" if row.in_loop else ""
+        out.append(f'<g class="row{loop}" data-step="{row.index}">'
+                   f'<rect class="row-bg" x="0" y="{rl.top:.1f}" width="{w:.0f}" '
+                   f'height="{rl.height:.1f}"/>'
+                   f'<text class="step-no" x="22" y="{y + 4:.1f}" text-anchor="end">{row.index}'
+                   '</text>')
+        if row.in_loop:
+            out.append(f'<text class="loop-mark" x="26" y="{y + 4:.1f}">↻</text>')
+        for k, value in enumerate(row.header):
+            same = last is not None and last[k] == value
+            out.append(f'<text class="status{" same" if same else ""}" x="36" '
+                       f'y="{y - 2 + k * 10:.1f}">{esc(value)}</text>')
+        last = row.header
+        out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def body_svg(lay: Layout, trace: Trace, uid: str) -> str:
+    """Lifelines, one row per step, the acting lane's mark and label, the waits, and messages
+    as arrows from sender to receiver."""
+    w, h = lay.width, lay.height
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="msc" id="{uid}-svg" '
+           f'width="{w:.0f}" height="{h:.0f}" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+           f'aria-label="sequence diagram of {esc(trace.property)}">',
+           f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+           'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+           '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>']
+    for rl in lay.rows:
+        if rl.row.in_loop:
+            out.append(f'<rect class="loop" x="0" y="{rl.top:.1f}" width="{w:.0f}" '
+                       f'height="{rl.height:.1f}"/>')
+    for lane in lay.columns:
+        x = lay.x(lane)
+        out.append(f'<line class="lifeline" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{h:.0f}"/>')
+    for rl in lay.rows:
+        row, y = rl.row, rl.mid
+        out.append(f'<g class="row" data-step="{row.index}" id="{uid}-row-{row.index}">'
+                   f'<rect class="row-bg" x="0" y="{rl.top:.1f}" width="{w:.0f}" '
+                   f'height="{rl.height:.1f}"/>')
+        for lane, on in row.blocked.items():
+            x = lay.x(lane)
+            out.append(f'<rect class="blocked" x="{x - 4:.1f}" y="{rl.top:.1f}" width="8" '
+                       f'height="{rl.height:.1f}"><title>{esc(lane)} waits on {esc(on)}'
+                       '</title></rect>')
+        if row.lane is not None:
+            x = lay.x(row.lane)
+            out.append(f'<text class="refused-mark" x="{x:.1f}" y="{y + 5:.1f}" '
+                       'text-anchor="middle">✗</text>' if row.refused else
+                       f'<circle class="act-dot" cx="{x:.1f}" cy="{y:.1f}" r="5"/>')
+        out += [_text(label, y) for label in rl.labels]
+        out.append("</g>")
+    out += _message_arrows(lay, uid)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _overlaps(box: tuple[float, float, float, float],
+              boxes: list[tuple[float, float, float, float]]) -> bool:
+    x0, y0, x1, y1 = box
+    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+
+
+def _message_arrows(lay: Layout, uid: str) -> list[str]:
+    """Pair each send with its receive (FIFO order per channel) and draw one arrow; its label
+    goes where it hides no other text (or is left to the step panel)."""
+    boxes = []
+    for rl in lay.rows:
+        for lb in rl.labels:
+            a, b = lb.span()
+            lines = len(lb.lines)
+            boxes.append((a, rl.mid - LINE_H, b, rl.mid - LINE_H + lines * LINE_H + 4))
+    mid = {rl.row.index: rl.mid for rl in lay.rows}
     pending: dict[str, list[tuple[int, str | None, str]]] = {}
-    out = []
-    for row in rows:
+    out: list[str] = []
+
+    def label(x1: float, y1: float, x2: float, y2: float, text: str) -> None:
+        width = len(text) * SMALL_W
+        for t in (0.5, 0.3, 0.7, 0.15, 0.85):
+            x, y = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t - 4
+            box = (x - width / 2 - 2, y - 10, x + width / 2 + 2, y + 2)
+            if box[0] >= 0 and box[2] <= lay.width and not _overlaps(box, boxes):
+                boxes.append(box)
+                out.append(f'<text class="msg-label" x="{x:.1f}" y="{y:.1f}" '
+                           f'text-anchor="middle">{esc(text)}</text>')
+                return
+
+    for rl in lay.rows:
+        row = rl.row
         for m in row.messages:
             queue = pending.setdefault(m.channel, [])
             if m.kind == "sent":
@@ -147,95 +379,209 @@ def _message_arrows(rows: list[lane_view.Row], columns: list[str], uid: str) -> 
                 sent_at, sender, _ = queue.pop(0)
             else:
                 sent_at, sender = row.index, row.lane
-            x1, y1 = _x(columns, sender), _y(sent_at)
-            x2, y2 = _x(columns, row.lane), _y(row.index)
+            x1, y1, x2, y2 = lay.x(sender), mid[sent_at], lay.x(row.lane), rl.mid
             if m.kind == "received":
-                out.append(f'<line class="msg" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
-                           f'marker-end="url(#{uid}-arrow)"/><text class="msg-label" '
-                           f'x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 4}" text-anchor="middle">'
-                           f'{esc(m.what)}</text>')
+                out.append(f'<line class="msg" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+                           f'y2="{y2:.1f}" marker-end="url(#{uid}-arrow)"/>')
+                label(x1, y1, x2, y2, m.what)
             else:
-                out.append(f'<line class="msg lost" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>'
-                           f'<text class="lost-mark" x="{x2}" y="{y2 + 5}" '
-                           f'text-anchor="middle">✗</text><text class="msg-label" '
-                           f'x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 4}" text-anchor="middle">'
-                           f'{esc(m.what)} (lost)</text>')
+                out.append(f'<line class="msg lost" x1="{x1:.1f}" y1="{y1:.1f}" '
+                           f'x2="{x2:.1f}" y2="{y2:.1f}"/><text class="lost-mark" '
+                           f'x="{x2:.1f}" y="{y2 + 5:.1f}" text-anchor="middle">✗</text>')
+                label(x1, y1, x2, y2, f"{m.what} (lost)")
     for channel, queue in pending.items():
         for sent_at, sender, what in queue:  # still in flight at the end of the trace
-            x1, y = _x(columns, sender), _y(sent_at)
-            x2 = _x(columns, "net")
-            out.append(f'<line class="msg inflight" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" '
-                       f'marker-end="url(#{uid}-arrow)"/><text class="msg-label" x="{x2}" '
-                       f'y="{y - 4}" text-anchor="middle">{esc(what)} ({channel})</text>')
+            x1, y = lay.x(sender), mid[sent_at]
+            x2 = lay.x("net") if "net" in lay.columns else x1 + lay.lane_w / 2
+            out.append(f'<line class="msg inflight" x1="{x1:.1f}" y1="{y:.1f}" '
+                       f'x2="{x2:.1f}" y2="{y:.1f}" marker-end="url(#{uid}-arrow)"/>')
+            label(x1, y, x2, y, f"{what} ({channel})")
     return out
+
+
+def diagram(trace: Trace, uid: str) -> str:
+    lay = layout(trace)
+    names = " / ".join(lane_view.STATE_VARS)
+    return (f'<div class="diagram" style="--gutter:{lay.status_w:.0f}px">'
+            f'<div class="msc-grid"><div class="corner"><span>step</span>'
+            f'<span class="status-names">{esc(names)}</span></div>'
+            f'{heads_svg(lay)}{gutter_svg(lay, trace)}{body_svg(lay, trace, uid)}</div></div>')
+
+
+# ---------------------------------------------------------------- the matrix of checks
+
+
+def describe(check: dict) -> str:
+    """`qemu-7.2, failures <= 2, pages 2`: the model and the parameters of a check."""
+    try:
+        return report_json.from_dict({**check, "results": []}).model.describe()
+    except (KeyError, TypeError, ValueError):
+        return str(check.get("model", "?"))
+
+
+def _params(check: dict) -> str:
+    return describe(check).partition(", ")[2] or "no parameters"
+
+
+def _column_head(check: dict) -> str:
+    cov = check.get("coverage", {})
+    engine = check.get("engine", "explore")
+    states = cov.get("states")
+    if cov.get("complete"):
+        scope = f"{states:,} states, exhaustive" if states is not None else "complete"
+    else:
+        scope = "INTERRUPTED" if cov.get("interrupted") else "INCOMPLETE"
+    return (f'<th class="check{"" if cov.get("complete") else " incomplete"}" scope="col">'
+            f'<span class="model">{esc(check.get("model", "?"))}</span>'
+            f'<span class="params">{esc(_params(check))}</span>'
+            f'<span class="engine">{esc(engine)} · {esc(scope)}</span></th>')
+
+
+def matrix(checks: list[dict], anchors: dict[tuple[int, str], str]) -> str:
+    """Properties down, checks across; each cell a verdict (linked to its counterexample);
+    each column ends with its bounds and assumptions."""
+    names: list[str] = []
+    for check in checks:
+        names += [r.get("property", "?") for r in check.get("results", [])
+                  if r.get("property", "?") not in names]
+    out = ['<table class="matrix"><thead><tr><th scope="col">property</th>',
+           *(_column_head(c) for c in checks), "</tr></thead><tbody>"]
+    for name in names:
+        out.append(f'<tr><th scope="row">{esc(name)}</th>')
+        for ci, check in enumerate(checks):
+            r = next((r for r in check.get("results", []) if r.get("property") == name), None)
+            if r is None:
+                out.append('<td class="none">—</td>')
+                continue
+            verdict = r.get("verdict", "?")
+            ok = "ok" if verdict in OK_VERDICTS else ("unknown" if verdict == "unknown"
+                                                      else "bad")
+            detail = esc(r.get("detail") or "")
+            anchor = anchors.get((ci, name))
+            link = f' <a href="#{anchor}">trace</a>' if anchor else ""
+            out.append(f'<td class="{ok}" title="{esc(r.get("statement", ""))}">'
+                       f'<span class="verdict">{esc(verdict)}</span>{link}'
+                       f'<span class="detail">{detail}</span></td>')
+        out.append("</tr>")
+    out.append('</tbody><tfoot><tr><th scope="row">bounds</th>')
+    out += [f'<td><ul>{"".join(f"<li>{esc(b)}</li>" for b in c.get("bounds", []))}</ul></td>'
+            for c in checks]
+    out.append('</tr><tr><th scope="row">assumes</th>')
+    for c in checks:
+        items = "".join(f'<li><details><summary>{esc(a.get("name"))}</summary>'
+                        f'{esc(a.get("statement"))}</details></li>'
+                        for a in c.get("assumptions", []))
+        out.append(f"<td><ul>{items or '<li>nothing</li>'}</ul></td>")
+    out.append("</tr></tfoot></table>")
+    return "".join(out)
+
+
+def scope(check: dict) -> str:
+    """Bounds and assumptions of the check a counterexample belongs to, in a line."""
+    assumed = ", ".join(f'<abbr title="{esc(a.get("statement"))}">{esc(a.get("name"))}</abbr>'
+                        for a in check.get("assumptions", []))
+    bounds = "; ".join(esc(b) for b in check.get("bounds", []))
+    return (f'<p class="scope"><b>Within</b> {bounds}. <b>Assuming</b> {assumed or "nothing"}.'
+            f' <b>Coverage</b> {esc(check.get("coverage", {}).get("statement", ""))}.</p>')
+
+
+# ---------------------------------------------------------------- a counterexample
+
+
+def _why_stuck(trace: Trace) -> str:
+    said = whystuck.sentences(trace)
+    if not said:
+        return ""
+    return (f'<div class="why-stuck" role="note"><h3>Why stuck</h3><p>'
+            f'{" ".join(esc(s) for s in said)}</p></div>')
+
+
+def _state_graph(check: dict, trace: Trace) -> str:
+    doc = check.get("status_graph")
+    if not doc:
+        return ""
+    try:
+        sg = status_graph_of(doc)
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if len(sg.keys) != 2:
+        return ""
+    g = stategraph.to_nx(sg, trace.model)
+    stategraph.overlay(g, trace)
+    states = sum(n.states for n in sg.nodes)
+    return (f'<details class="state-graph"><summary>State graph: {states:,} states over '
+            f'{esc(" × ".join(sg.keys))} ({len(sg.nodes)} combinations, {len(sg.edges)} '
+            f'moves); this path in red</summary><div class="graph-box">'
+            f'{stategraph.grid_svg(g)}</div></details>')
+
+
+def counterexample(cx: Counterexample, uid: str, checks: list[dict]) -> str:
+    trace = cx.trace
+    check = checks[cx.check] if cx.check is not None else {}
+    links = check.get("links") or {}
+    data = json.dumps(trace_data(trace, links)).replace("</", "<\\/")
+    loop = ("" if trace.loop_start is None else
+            f"; steps {trace.loop_start + 1}-{trace.length} repeat forever (↻)")
+    props = cx.properties or (trace.property,)
+    where = describe(check) if check else trace.model
+    return (f'<section class="cx" id="{uid}" data-uid="{uid}" tabindex="-1">'
+            f'<h2>{esc(", ".join(props))} <span class="on">on {esc(where)}</span></h2>'
+            f'<p class="cx-summary">{esc(trace.summary)} ({esc(trace.kind)}, {trace.length}'
+            f' steps{esc(loop)}). Trace file: <code>{esc(cx.source)}</code></p>'
+            f'{scope(check) if check else ""}{_why_stuck(trace)}'
+            f'<div class="cx-body">{diagram(trace, uid)}'
+            f'<div class="viewer" tabindex="0" aria-label="step viewer: arrow keys step">'
+            f'<div class="controls">'
+            f'<button type="button" class="prev" aria-label="previous step">◀</button>'
+            f'<input type="range" class="slider" min="0" max="{trace.length}" value="0" '
+            f'aria-label="step">'
+            f'<button type="button" class="next" aria-label="next step">▶</button>'
+            f'<span class="step-label"></span></div>'
+            f'<div class="step-view" aria-live="polite"></div></div></div>'
+            f'{_state_graph(check, trace) if check else ""}'
+            f'<script type="application/json" class="trace-data">{data}</script></section>')
+
+
+def dedupe(cxs: list[Counterexample]) -> list[Counterexample]:
+    """One counterexample per distinct path of a check, naming every property it violates."""
+    out: dict[tuple, Counterexample] = {}
+    for cx in cxs:
+        t = cx.trace
+        key = (cx.check, t.model, json.dumps(t.params, sort_keys=True), t.loop_start,
+               tuple((s.action, s.actor) for s in t.steps))
+        if key in out:
+            seen = out[key]
+            out[key] = Counterexample(seen.trace, seen.source, seen.check,
+                                      (*seen.properties, t.property))
+        else:
+            out[key] = Counterexample(t, cx.source, cx.check, (t.property,))
+    return list(out.values())
 
 
 # ---------------------------------------------------------------- the page
 
 
-def _summary(checks: list[dict], anchors: dict[tuple[str, str], str]) -> str:
-    out = ['<table class="summary"><thead><tr><th>model</th><th>property</th><th>kind</th>'
-           '<th>verdict</th><th>states</th><th>time</th><th>detail</th></tr></thead><tbody>']
-    for check in checks:
-        cov = check.get("coverage", {})
-        for r in check.get("results", []):
-            verdict = r.get("verdict", "?")
-            ok = verdict in ("holds", "witnessed", "n/a")
-            anchor = anchors.get((check.get("model", "?"), r.get("property", "?")))
-            detail = esc(r.get("detail") or "")
-            if anchor:
-                detail += f' <a href="#{anchor}">counterexample</a>'
-            out.append(f'<tr class="{"ok" if ok else "bad"}"><td>{esc(check.get("model"))}</td>'
-                       f'<td>{esc(r.get("property"))}</td><td>{esc(r.get("kind"))}</td>'
-                       f'<td class="verdict">{esc(verdict)}</td>'
-                       f'<td class="num">{cov.get("states", 0):,}</td>'
-                       f'<td class="num">{r.get("seconds", 0):.2f}s</td><td>{detail}</td></tr>')
-    out.append("</tbody></table>")
-    for check in checks:
-        cov = check.get("coverage", {})
-        out.append(f'<p class="coverage"><b>{esc(check.get("model"))}</b>: '
-                   f'{esc(cov.get("statement", ""))}; bounds: '
-                   f'{esc("; ".join(check.get("bounds", [])))}</p>')
-    return "".join(out)
-
-
-def _counterexample(trace: Trace, uid: str, source: str) -> str:
-    data = json.dumps(trace_data(trace)).replace("</", "<\\/")
-    length = trace.length
-    loop = ("" if trace.loop_start is None else
-            f"; steps {trace.loop_start + 1}-{length} repeat forever (↻)")
-    return (f'<section class="cx" id="{uid}" data-uid="{uid}">'
-            f'<h2>{esc(trace.property)} on {esc(trace.model)}</h2>'
-            f'<p class="cx-summary">{esc(trace.summary)} ({esc(trace.kind)}, {length} steps'
-            f'{esc(loop)}). Trace file: <code>{esc(source)}</code></p>'
-            f'<div class="cx-body"><div class="diagram">{sequence_svg(trace, uid)}</div>'
-            f'<div class="viewer"><div class="controls">'
-            f'<button type="button" class="prev" aria-label="previous step">◀</button>'
-            f'<input type="range" class="slider" min="0" max="{length}" value="0" '
-            f'aria-label="step">'
-            f'<button type="button" class="next" aria-label="next step">▶</button>'
-            f'<span class="step-label"></span></div>'
-            f'<div class="step-view" aria-live="polite"></div></div></div>'
-            f'<script type="application/json" class="trace-data">{data}</script></section>')
-
-
-def page(checks: list[dict], traces: list[tuple[Trace, str]], title: str = "migcheck report"
-         ) -> str:
+def page(checks: list[dict], cxs: list[Counterexample], title: str = "migcheck report",
+         notes: list[str] | None = None) -> str:
     """The whole report as one HTML document."""
-    anchors = {}
+    shown = dedupe(cxs)
+    anchors: dict[tuple[int, str], str] = {}
     sections = []
-    for n, (trace, source) in enumerate(traces):
+    for n, cx in enumerate(shown):
         uid = f"cx{n}"
-        anchors[(trace.model, trace.property)] = uid
-        sections.append(_counterexample(trace, uid, source))
+        if cx.check is not None:
+            for prop in cx.properties:
+                anchors[(cx.check, prop)] = uid
+        sections.append(counterexample(cx, uid, checks))
     ok = all(c.get("ok") for c in checks)
-    css = (ASSETS / "report.css").read_text()
-    js = (ASSETS / "report.js").read_text()
     verdict = "all properties hold" if ok else "some properties are violated"
+    note = "".join(f'<p class="note">{esc(n)}</p>' for n in notes or ())
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-            f"<title>{esc(title)}</title><style>{css}</style></head><body>"
-            f"<h1>{esc(title)}</h1><p class=\"overall {'ok' if ok else 'bad'}\">{verdict}</p>"
-            f"{_summary(checks, anchors)}{''.join(sections)}"
-            f"<script>{js}</script></body></html>\n")
+            f"<title>{esc(title)}</title><style>{assets_text('report.css')}</style></head>"
+            f"<body><h1>{esc(title)}</h1><p class=\"overall {'ok' if ok else 'bad'}\">"
+            f"{verdict}</p>{note}{matrix(checks, anchors)}{''.join(sections)}"
+            f"<script>{assets_text('report.js')}</script></body></html>\n")
+
