@@ -75,7 +75,7 @@ def trace_data(trace: Trace, links: dict[str, str] | None = None) -> dict:
     for row in lane_view.chart(trace):
         state = trace.steps[row.index].state
         steps.append({
-            "index": row.index, "lane": row.lane, "action": row.action, "qemu": row.cites,
+            "index": row.index, "lane": row.lane, "action": row.action, "cites": row.cites,
             "links": source_links(links or {}, row.cites), "command": row.command,
             "reply": row.reply, "refused": row.refused,
             "state": {k: lane_view.show(v) for k, v in state.items()},
@@ -412,7 +412,7 @@ def diagram(trace: Trace, uid: str) -> str:
 
 
 def describe(check: dict) -> str:
-    """`qemu-7.2, failures <= 2, pages 2`: the model and the parameters of a check."""
+    """`NAME, failures <= 2, pages 2` (say): the model and the parameters of a check."""
     try:
         return report_json.from_dict({**check, "results": []}).model.describe()
     except (KeyError, TypeError, ValueError):

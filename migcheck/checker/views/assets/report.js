@@ -46,23 +46,23 @@
       view.append(head);
       if (s.loop) view.append(el("p", { class: "loopnote" }, "↻ part of the repeated cycle"));
       if (s.links) {
-        const p = el("p", { class: "qemu" }, "source: ");
+        const p = el("p", { class: "source" }, "source: ");
         if (s.links.function_url) {
-          p.append(el("a", { href: s.links.function_url, class: "qemu-function",
+          p.append(el("a", { href: s.links.function_url, class: "source-function",
                              target: "_blank", rel: "noopener" }, s.links.function + "()"));
         } else {
           p.append(s.links.function + "()");
         }
         p.append(" in ");
         if (s.links.file_url) {
-          p.append(el("a", { href: s.links.file_url, class: "qemu-file", target: "_blank",
+          p.append(el("a", { href: s.links.file_url, class: "source-file", target: "_blank",
                              rel: "noopener" }, s.links.path));
         } else {
           p.append(s.links.path);
         }
         view.append(p);
-      } else if (s.qemu) {
-        view.append(el("p", { class: "qemu" }, "source: " + s.qemu));
+      } else if (s.cites) {
+        view.append(el("p", { class: "source" }, "source: " + s.cites));
       }
       if (s.command) {
         view.append(s.refused
