@@ -69,7 +69,8 @@ def test_report_is_self_contained(report):
 def test_generic_views_hold_no_application_names():
     """Source links and names come from the model; the generic views know none."""
     folder = Path(html.__file__).parent
-    for path in [folder / "html.py", folder / "whystuck.py", *(folder / "assets").glob("r*")]:
+    for path in [*(folder / name for name in ("html.py", "sequence.py", "whystuck.py")),
+                 *(folder / "assets").glob("report.*")]:
         text = path.read_text().lower()
         for word in ("qemu", "elixir", "gitlab", "rp_sem", "postcopy"):
             assert word not in text, (path.name, word)
@@ -94,6 +95,15 @@ def test_a_path_violating_two_properties_is_shown_once(report):
     # every violated cell links to a counterexample section that exists
     for anchor in re.findall(r'<a href="#(cx\d+)">trace</a>', page):
         assert f'id="{anchor}"' in page
+
+
+def test_each_counterexample_embeds_the_state_graph_with_its_path(report):
+    page = report.read_text()
+    sections = page.split('<section class="cx"')[1:]
+    for sec in sections:
+        (graph,) = re.findall(r'<details class="state-graph">(.*?)</details>', sec, re.S)
+        assert "<svg" in graph and 'stroke="#c0262d"' in graph  # the path, in red
+    assert "13,813 states over src_state × dst_state" in sections[0]
 
 
 def test_diagram_hides_empty_lanes(report):
