@@ -256,3 +256,14 @@ def test_an_installed_proposal_is_found_through_its_entry_point(capsys, monkeypa
     code, out, _ = run(capsys, "models")
     assert code == 0 and "qemu-7.2+rp-kick" in out and "installed" in out
     assert build_model("qemu-7.2+rp-kick", 1).name == "qemu-7.2+rp-kick"
+
+
+def test_prove_reports_an_out_of_domain_assignment_too(capsys, tmp_path):
+    path = _proposal(tmp_path, """
+        V = Version("mine", "qemu-8.2", "rp_sem overflows", lambda c: [
+            Edit("source_return_path_thread: RESUME_ACK", why="five kicks",
+                 assign={"rp_sem": rp_sem + 5})])
+        """)
+    code, _, err = run(capsys, "prove", "--model", str(path), "--failures", "1", "--property",
+                       "handshake-order")
+    assert code == 2 and "outside its domain 0..2" in err
