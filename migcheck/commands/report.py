@@ -75,12 +75,15 @@ def counterexamples(checks: list[dict]) -> tuple[list[html.Counterexample], list
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = read_checks(args.source)
-    cxs, notes = counterexamples(checks)
-    cxs += [html.Counterexample(read_trace(p), str(p), None) for p in args.trace]
     out = args.out / "index.html"
     try:
         check_writable(out, "--out")
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    checks = read_checks(args.source)
+    cxs, notes = counterexamples(checks)
+    cxs += [html.Counterexample(read_trace(p), str(p), None) for p in args.trace]
+    try:
         write_text(out, html.page(checks, cxs, notes=notes))
     except OutputError as exc:
         raise UsageError(str(exc)) from None
