@@ -88,7 +88,7 @@ class ModelInfo:
             {a.name: ActionInfo(a.actor, a.source, a.touched[1:]) for a in model.actions})
 
     def describe(self) -> str:
-        """`qemu-7.2, failures <= 2, pages 2` (say): the model and its parameters in one line."""
+        """The model and its parameters in one line: `name, failures <= 2, pages 2`."""
         parts = [self.name]
         for key, value in self.params.items():
             parts.append(f"{key} <= {value}" if key == "failures" else

@@ -44,6 +44,7 @@ from migcheck.checker.kinds import Invariant
 from migcheck.checker.spec import Action, Model
 from migcheck.checker.tracebuild import plain
 from migcheck.hypo import pagecore_map as cmap
+from migcheck.model.pages import in_m2d
 from migcheck.pagecore import PageCore
 
 
@@ -115,8 +116,6 @@ def _draw_weighted(data, weights: list[tuple[str, int]]) -> str:
 
 def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedStateMachine]:
     """The state machine class for one model (and the matching injected core faults)."""
-    from migcheck.model.pages import in_m2d
-
     compiled = CompiledModel(model)
     n = int(model.params["pages"])
     checks = [(name, compiled.predicate(expr)) for name, expr in _invariants(model, props)]

@@ -34,6 +34,7 @@ from migcheck.checker.expr import (
     Sub,
     Tuple,
     Var,
+    variables,
 )
 from migcheck.checker.spec import (
     Action,
@@ -242,8 +243,6 @@ class Encoder:
         return self.value(node, self.env(s, havoc, after))  # type: ignore[return-value]
 
     def reads_bound(self, node: Expr) -> bool:
-        from migcheck.checker.expr import variables
-
         names = variables(node)
         return bool(names & self.bound) or any(
             n.startswith("next_") and n[5:] in self.bound for n in names)
