@@ -25,12 +25,13 @@ class Verdict(enum.Enum):
     WITNESSED = "witnessed"
     NOT_WITNESSED = "not witnessed"
     UNKNOWN = "unknown"
+    NO_COUNTEREXAMPLE = "no counterexample"  # tested (at random), nothing found, not proved
     NOT_APPLICABLE = "n/a"  # this engine does not decide this kind of property
 
     @property
     def ok(self) -> bool:
         return self in (Verdict.HOLDS, Verdict.PROVED, Verdict.WITNESSED,
-                        Verdict.NOT_APPLICABLE)
+                        Verdict.NO_COUNTEREXAMPLE, Verdict.NOT_APPLICABLE)
 
     @property
     def failed(self) -> bool:
