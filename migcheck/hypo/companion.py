@@ -38,8 +38,8 @@ class PageCompanion:
         bad = cmap.abstract_mismatch(decoded, self.core, self.n, lambda p: self.on_main[p](state))
         if bad:
             return [(REFINEMENT, "; ".join(bad))]
-        for name, method in cmap.CORE_CHECKS.items():
-            found = getattr(self.core, method)()
+        for name, check in cmap.CORE_CHECKS.items():
+            found = check(self.core)
             if found:
                 return [(name, f"(pagecore) {found[0]}")]
         return []
