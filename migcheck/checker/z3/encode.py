@@ -14,7 +14,6 @@ compiles.  Encoding choices:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import z3
@@ -162,7 +161,6 @@ class Encoder:
                       if abstract else set())
         self.kept = tuple(v for v in model.variables if v.name not in self.bound)
         self.slots = tuple(s for v in self.kept for s in _slots(v.name, v.domain))
-        self._ids = itertools.count()
 
     # ---------------------------------------------------------------- states
     def state(self, tag: str) -> State:
