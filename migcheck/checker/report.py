@@ -31,12 +31,13 @@ class Verdict(enum.Enum):
     WITNESSED = "witnessed"
     NOT_WITNESSED = "not witnessed"
     UNKNOWN = "unknown"
+    NO_COUNTEREXAMPLE = "no counterexample"  # tested (at random), nothing found, not proved
     NOT_APPLICABLE = "n/a"  # this engine does not decide this kind of property
 
     @property
     def ok(self) -> bool:
         return self in (Verdict.HOLDS, Verdict.PROVED, Verdict.WITNESSED,
-                        Verdict.NOT_APPLICABLE)
+                        Verdict.NO_COUNTEREXAMPLE, Verdict.NOT_APPLICABLE)
 
     @property
     def failed(self) -> bool:
@@ -97,7 +98,7 @@ class ModelInfo:
             {str(k): str(v) for k, v in links.items()})  # type: ignore[attr-defined]
 
     def describe(self) -> str:
-        """`qemu-7.2, failures <= 2, pages 2` (say): the model and its parameters in one line."""
+        """The model and its parameters in one line: `name, failures <= 2, pages 2`."""
         parts = [self.name]
         for key, value in self.params.items():
             parts.append(f"{key} <= {value}" if key == "failures" else
