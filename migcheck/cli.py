@@ -14,8 +14,8 @@ import sys
 from migcheck.checker.files import OutputError
 from migcheck.checker.spec import ModelError
 
-COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
-            "record", "fuzz", "prove", "export")
+COMMANDS = ("check", "diff", "models", "properties", "trace", "report", "graph", "validate",
+            "replay", "record", "fuzz", "prove", "export")
 
 
 class UsageError(Exception):

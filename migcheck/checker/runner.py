@@ -20,6 +20,7 @@ from migcheck.checker.native.build import NativeUnavailable
 from migcheck.checker.native.explorer import NativeGraph, explore_native
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
 from migcheck.checker.spec import Model, ModelError
+from migcheck.checker.statusgraph import project
 from migcheck.checker.trace import Trace, save
 from migcheck.checker.tracebuild import TraceBuilder
 
@@ -98,6 +99,18 @@ def run_check(
     explorer: str = "native",
     workers: int = 1,
 ) -> Report:
+    return check_graph(model, properties, progress, max_states, explorer, workers)[0]
+
+
+def check_graph(
+    model: Model,
+    properties: list[Property],
+    progress: Progress | None = None,
+    max_states: int | None = None,
+    explorer: str = "native",
+    workers: int = 1,
+) -> tuple[Report, Graph]:
+    """The Report, and the explored graph it was decided on."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
     graph, notes = explore_for(compiled, properties, explorer, workers, progress, max_states)
@@ -112,11 +125,13 @@ def run_check(
             return "exhaustive within the bound"
         return "found while exploring" if settled(prop, graph) else "incomplete exploration"
 
-    return Report(
+    status = project(graph, model)
+    report = Report(
         engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
         results=[PropertyResult.of(r.property, r.verdict, method(r.property), r.detail,
                                    r.trace, r.seconds) for r in results],
-        seconds=time.perf_counter() - started, notes=tuple(notes))
+        seconds=time.perf_counter() - started, notes=tuple(notes), status_graph=status)
+    return report, graph
 
 
 def out_of_domain(compiled: CompiledModel, graph: Graph) -> OutOfDomain:

@@ -3,8 +3,9 @@
 The Informal Trace Format (ITF, used by Apalache and Quint) is `{"#meta", "vars", "states",
 "loop"}`; each state is an object of variable values.  migcheck adds, in each state's `#meta`,
 the step that led to it: action, actor, the implementation function it cites, the operator's
-command (target, name, arguments) and its reply, and the events it emitted.  Symbols are
-written by name, tuples as `{"#tup": [...]}`.
+command (target, name, arguments) and its reply, and the events it emitted; the trace's own
+`#meta` may hold `stuck`, the diagnosis of the state it ends in (`migcheck.checker.stuck`).
+Symbols are written by name, tuples as `{"#tup": [...]}`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migcheck.checker import stuck
 from migcheck.checker.expr import Symbol
 from migcheck.checker.files import write_text
 from migcheck.checker.spec import Call
@@ -52,6 +54,7 @@ class Trace:
     lanes: dict[str, str] = field(default_factory=dict)  # variable -> lane
     actors: dict[str, str] = field(default_factory=dict)  # actor -> lane
     blocked: tuple[tuple[int, str, str], ...] = ()  # (step, actor, what it waits on)
+    stuck: stuck.Diagnosis | None = None  # who sleeps at the end, who could wake them
 
     @property
     def length(self) -> int:
@@ -132,6 +135,8 @@ def to_json(trace: Trace) -> dict:
         "vars": trace.variables,
         "states": states,
     }
+    if trace.stuck is not None:
+        doc["#meta"]["stuck"] = stuck.to_json(trace.stuck)
     if trace.loop_start is not None:
         doc["loop"] = trace.loop_start
     return doc
@@ -166,7 +171,8 @@ def from_json(doc: object) -> Trace:
             kind=meta.get("kind", "?"), steps=tuple(steps), params=meta.get("params", {}),
             loop_start=doc.get("loop"), summary=meta.get("description", ""),  # type: ignore[union-attr]
             engine=meta.get("engine", "?"), lanes=meta.get("lanes", {}),
-            actors=meta.get("actors", {}), blocked=tuple(blocked))
+            actors=meta.get("actors", {}), blocked=tuple(blocked),
+            stuck=stuck.from_json(meta["stuck"]) if "stuck" in meta else None)
     except TraceFileError:
         raise
     except (KeyError, TypeError, AttributeError) as exc:

@@ -3,7 +3,8 @@
 Every engine ends with a path of (action index or None, state tuple): the explorer's parent
 links, z3's bounded model, a validated recording, a shrunk random run.  `TraceBuilder` makes
 the same Trace of each: decoded states, the step's action, actor, cited function, command and
-reply, the events its state changes emit, and the threads blocked at each step.
+reply, the events its state changes emit, the threads blocked at each step, and the diagnosis
+of the state it ends in (`migcheck.checker.stuck`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cached_property
 from migcheck.checker.compile import CompiledModel, State
 from migcheck.checker.expr import Symbol, all_of
 from migcheck.checker.spec import Model
+from migcheck.checker.stuck import Diagnoser
 from migcheck.checker.trace import Step, Trace
 
 Path = Sequence[tuple[int | None, State]]
@@ -40,6 +42,10 @@ class TraceBuilder:
     @property
     def model(self) -> Model:
         return self.compiled.model
+
+    @cached_property
+    def _diagnoser(self) -> Diagnoser:
+        return Diagnoser(self.compiled)
 
     @cached_property
     def _asleep(self) -> list:
@@ -89,6 +95,8 @@ class TraceBuilder:
         blocked = tuple((i, w.actor, w.on) for i, (_, state) in enumerate(entries)
                         for w, pred in self._asleep if pred(state))
         model = self.model
+        states = [state for _, state in entries]
+        end = len(path) - 1 if loop is not None else len(entries) - 1
         return Trace(
             model=model.name, property=name, kind=kind, steps=tuple(steps),
             params=dict(model.params), loop_start=(len(path) - 1) if loop is not None else None,
@@ -96,4 +104,5 @@ class TraceBuilder:
             lanes={v.name: v.lane for v in model.variables},
             actors={a.name: a.name for a in model.actors},
             blocked=blocked,
+            stuck=self._diagnoser.diagnose(states, end) if entries else None,
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from migcheck.commands.options import add_model_options, config_of, int_arg, load
+from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
 
 HELP = "drive the model and the reference page core together with Hypothesis (random, shrunk)"
 
@@ -16,21 +18,28 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed")
     p.add_argument("--steps", type=int_arg("--steps", 1), default=80, metavar="K",
                    help="model steps per run (default 80)")
+    add_output_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from migcheck.hypo.machine import fuzz
+    from migcheck.checker import hypo
+    from migcheck.hypo.companion import companion_for
 
+    check_outputs(args)
     built = load(config_of(args))
     model, props = built.model, list(built.properties)
-    result = fuzz(model, props, examples=args.examples, seed=args.seed, steps=args.steps)
-    print(f"model {model.name}, {args.pages} pages: {args.examples} runs of up to {args.steps}"
-          " steps, model and pagecore in lockstep (refinement + invariants after every step)")
-    if result.ok:
-        print("no failure found")
-        return 0
-    print(f"VIOLATED {result.message}")  # the message starts with the property's name
-    print(f"shrunk sequence ({len(result.sequence)} model actions):")
-    for i, name in enumerate(result.sequence, 1):
-        print(f"  {i:3d}  {name}")
-    return 1
+    out = console()
+    out.print(f"model {model.name}, {args.pages} pages: {args.examples} runs of up to"
+              f" {args.steps} steps, model and pagecore in lockstep (refinement and invariants"
+              " after every step)", highlight=False)
+    started = time.perf_counter()
+    result = hypo.fuzz(model, props, companion_for(model), examples=args.examples,
+                       seed=args.seed, steps=args.steps)
+    report = hypo.report(model, props, result, args.examples, args.steps,
+                         time.perf_counter() - started, has_companion=True)
+    report = emit(report, args, out, stem=f"{model.name}.fuzz")
+    if not result.ok:
+        out.print(f"shrunk sequence ({len(result.sequence)} model actions):")
+        for i, name in enumerate(result.sequence, 1):
+            out.print(f"  {i:3d}  {name}", highlight=False)
+    return report.exit_code

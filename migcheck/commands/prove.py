@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from migcheck.checker.runner import OutOfDomain
+from migcheck.checker.views import text
 from migcheck.cli import UsageError
 from migcheck.commands.options import add_model_options, config_of, int_arg, load, select
 from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
@@ -33,8 +35,12 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(args)
     built = load(config_of(args))
     out = console()
-    report = run_prove(built.model, select(built, args.properties), depth=args.depth,
-                       timeout_s=args.timeout)
+    try:
+        report = run_prove(built.model, select(built, args.properties), depth=args.depth,
+                           timeout_s=args.timeout)
+    except OutOfDomain as exc:
+        text.counterexample(exc.trace, out)
+        raise UsageError(f"malformed model {built.model.name}: {exc}") from None
     report = emit(report, args, out, stem=f"{built.model.name}.z3")
     for r in report.results:
         if r.why:
