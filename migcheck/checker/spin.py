@@ -3,7 +3,7 @@
 `verify` builds and runs SPIN's verifier (`spin -a`, the C compiler, `pan`) and reads its
 statistics.  A replay of a trail (`spin -t FILE`) prints the action number each step
 announces; the steps are then replayed through migcheck's own model, so the trace is a
-migcheck trace (decoded states, QEMU functions, events, blocked threads) and a step the model
+migcheck trace (decoded states, cited functions, events, blocked threads) and a step the model
 does not allow is an error, never a silent mismatch.
 """
 

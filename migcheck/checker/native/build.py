@@ -83,6 +83,7 @@ def load(source: str, signatures: Signatures) -> Library:
 p, u64, i64, i32, u32 = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, ctypes.c_int,
                          ctypes.c_uint32)
 EXPLORER: Signatures = {
+    "mc_owner": (u32, [p, u32]),
     "mc_graph_new": (p, []),
     "mc_graph_free": (None, [p]),
     "mc_graph_add_initial": (i32, [p, p]),

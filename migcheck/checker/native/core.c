@@ -85,6 +85,9 @@ static inline uint32_t owner(uint64_t h, uint32_t parts) {
     return (uint32_t)(((h >> 32) * (uint64_t)parts) >> 32);
 }
 
+/* the partition a packed state belongs to (for a caller placing a state by hand) */
+uint32_t mc_owner(const uint64_t *words, uint32_t parts) { return owner(hash_words(words), parts); }
+
 static inline int same(const uint64_t *a, const uint64_t *b) {
     for (int i = 0; i < W; i++) if (a[i] != b[i]) return 0;
     return 1;

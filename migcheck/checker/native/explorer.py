@@ -5,9 +5,9 @@ so every property kind is decided by `decide` exactly as on the Python explorer'
 state numbering (BFS order, first discovery), the edges (in successor order), the parent
 links and so every count and counterexample are identical.
 
-Memory per state: the packed words, a 4-byte parent link and its action, the out-degree and
-the fair-actor mask; per edge a 4-byte target and its action; the state table holds 4-byte
-indices (load at most 0.7) and is freed when exploration ends.
+Memory per state: the packed words, a 4-byte parent link and its action, the out-degree, the
+fair-actor mask and the marks; per edge a 4-byte target and its action; the state table
+holds 4-byte indices (load at most 0.7) and is freed when exploration ends.
 
 Marked predicates are evaluated as each state is expanded, one bit per state each: the
 invariants and witnesses (watched: the first state where one fails is the state `decide`
@@ -18,9 +18,13 @@ needs no pass over the states for them.
 Several workers: each round's chunk of states is expanded in slices on threads (the C code
 runs without the GIL), and the state table is split into partitions by a hash of the packed
 state, each partition looked up on its own thread; the new states are then numbered in the
-order a one-worker search finds them (see core.c).  A distributed explorer keeps the same
-three phases: partitions own states by hash, and only the numbering step needs everyone's
-(position, partition) pairs.
+order a one-worker search finds them (see core.c), so the result does not depend on the
+number of workers.  A distributed explorer keeps the same phases with a process per
+partition: expanding a slice can happen anywhere, a successor is looked up by the partition
+its hash names (`mc_owner`), numbering is a merge of each partition's
+new states by first occurrence (small: new states only), and placing states and edges goes
+by those numbers.  `save` writes the graph's arrays; `resume=` rebuilds each partition's
+table from the states, for any number of partitions.
 """
 
 from __future__ import annotations
@@ -313,7 +317,8 @@ def _start(graph: NativeGraph, tables: list[int]) -> None:
     lib, handle = graph.library.lib, graph.memory.handle
     init = np.array(graph.layout.pack(graph.compiled.model.initial()), dtype=np.uint64)
     _check(lib.mc_graph_add_initial(handle, init.ctypes.data))
-    _check(lib.mc_table_add_initial(tables[_owner(init, len(tables))], handle))
+    owner = lib.mc_owner(init.ctypes.data, len(tables))
+    _check(lib.mc_table_add_initial(tables[owner], handle))
 
 
 def _restore(graph: NativeGraph, tables: list[int], path: Path) -> None:
@@ -424,23 +429,6 @@ def _run(graph: NativeGraph, tables: list[int], slices: list[int], watch: tuple[
         if pool is not None:
             pool.shutdown(wait=True)
         graph.seconds = time.perf_counter() - started
-
-
-def _owner(words: np.ndarray, parts: int) -> int:
-    """The partition of a packed state (the same hash as core.c)."""
-    mask = (1 << 64) - 1
-
-    def mix(x: int) -> int:
-        x ^= x >> 33
-        x = (x * 0xFF51AFD7ED558CCD) & mask
-        x ^= x >> 33
-        x = (x * 0xC4CEB9FE1A85EC53) & mask
-        return x ^ (x >> 33)
-
-    h = 0x9E3779B97F4A7C15
-    for i, w in enumerate(words.tolist()):
-        h = (mix(h ^ w) + i) & mask
-    return ((h >> 32) * parts) >> 32
 
 
 def _domain_error(graph: NativeGraph, state: int) -> DomainError:
