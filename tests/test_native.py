@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import built, context
 
+from migcheck.build import build_model
 from migcheck.checker import graphalgo
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.decide import Context, check_all
@@ -131,3 +132,17 @@ def test_a_saved_exploration_goes_on_where_it_stopped(tmp_path):
     assert rest.complete and (rest.n, rest.transitions) == (whole.n, whole.transitions)
     for field in ("src", "dst", "act", "depth", "fair_enabled"):
         assert np.array_equal(getattr(rest.arrays(), field), getattr(whole.arrays(), field))
+
+
+def test_an_out_of_domain_assignment_stops_both_explorers_at_the_same_step(tmp_path):
+    path = tmp_path / "proposal.py"
+    path.write_text("from migcheck.design import *\n"
+                    "V = Version('mine', 'qemu-8.2', 'rp_sem overflows', lambda c: [\n"
+                    "    Edit('source_return_path_thread: RESUME_ACK', why='five kicks',\n"
+                    "         assign={'rp_sem': rp_sem + 5})])\n")
+    c = CompiledModel(build_model(str(path), 1))
+    py, nat = explore(c), explore_native(c, workers=2, chunk=512)
+    assert py.domain_error is not None and nat.domain_error is not None
+    assert vars(nat.domain_error) == vars(py.domain_error)
+    assert nat.path_to(nat.domain_error.state) == py.path_to(py.domain_error.state)
+    assert (nat.n, nat.expanded) == (py.n, py.expanded)
