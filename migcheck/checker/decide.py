@@ -112,28 +112,29 @@ class Context:
     def builder(self) -> TraceBuilder:
         return TraceBuilder(self.compiled)
 
-    def edges_of(self, allowed_actors: frozenset[str]) -> np.ndarray:
-        """Boolean mask of the edges taken by the given actors."""
-        keep = np.array([a.name in allowed_actors for a in self.model.actors], dtype=bool)
-        return keep[self.edge_actor]
-
     @cached_property
     def csr(self) -> Csr:
+        """The edges by source, each labelled with its actor."""
         indptr = self._arrays.indptr
-        if indptr is not None:
-            return Csr(indptr, np.ascontiguousarray(self.dst, dtype=np.int32))
-        return forward(self.src, self.dst, self.n)
+        if indptr is None:
+            indptr = forward(self.src, self.dst, self.n).indptr
+        kinds = self.edge_actor.astype(np.uint8) if len(self.model.actors) <= 256 else None
+        return Csr(indptr, np.ascontiguousarray(self.dst, dtype=np.int32), kinds)
 
-    def backward(self, allowed_actors: frozenset[str] | None = None) -> Csr:
-        """The reversed edges (of the given actors' steps, or all), built once."""
-        key = ("backward", allowed_actors)
-        if key not in self._cache:
-            if allowed_actors is None:
-                self._cache[key] = transpose(self.csr)
-            else:
-                keep = self.edges_of(allowed_actors)
-                self._cache[key] = transpose(forward(self.src[keep], self.dst[keep], self.n))
-        return self._cache[key]  # type: ignore[no-any-return]
+    @cached_property
+    def reverse(self) -> Csr:
+        return transpose(self.csr)
+
+    def reaches(self, targets: np.ndarray, actors: frozenset[str] | None = None) -> np.ndarray:
+        """The states from which some target state can be reached (by steps of `actors`
+        only, if given)."""
+        if actors is None:
+            return reaches(targets, self.reverse)
+        allowed = np.array([a.name in actors for a in self.model.actors], dtype=bool)
+        if self.reverse.kinds is None:
+            keep = allowed[self.edge_actor]
+            return reaches(targets, transpose(forward(self.src[keep], self.dst[keep], self.n)))
+        return reaches(targets, self.reverse, through=allowed)
 
     @cached_property
     def adjacency(self) -> list[list[tuple[int, int]]]:
@@ -304,7 +305,7 @@ def _fair_cycle(ctx: Context, entry: int, comp: list[int]) -> list[tuple[int | N
 
 
 def escapable(p: Escapable, ctx: Context) -> Outcome:
-    can = reaches(ctx.holds(p.goal), ctx.backward(p.allowed))
+    can = ctx.reaches(ctx.holds(p.goal), p.allowed)
     bad = ctx.first(~can)
     if bad is None:
         return Outcome(Verdict.HOLDS)
@@ -320,7 +321,7 @@ def waits_have_posters(p: WaitsHavePosters, ctx: Context) -> Outcome:
     asleep = [(w, blocked) for w, blocked in asleep if blocked.any()]
     worst: tuple[int, Wait] | None = None
     for wait, blocked in asleep:
-        bad = ctx.first(blocked & ~reaches(ctx.holds(wait.until), ctx.backward()))
+        bad = ctx.first(blocked & ~ctx.reaches(ctx.holds(wait.until)))
         if bad is not None and (worst is None or bad < worst[0]):
             worst = (bad, wait)
     if worst is None:

@@ -26,10 +26,12 @@ from migcheck.checker.native.build import GRAPHS, NativeUnavailable, load
 @dataclass(frozen=True)
 class Csr:
     """A directed graph over nodes 0..n-1: node v's successors are
-    indices[indptr[v]:indptr[v + 1]]."""
+    indices[indptr[v]:indptr[v + 1]]; `kinds`, if given, labels each edge with a small
+    number (the actor that takes it, say)."""
 
     indptr: np.ndarray  # int64, n + 1
     indices: np.ndarray  # int32
+    kinds: np.ndarray | None = None  # uint8, one per edge
 
     @property
     def n(self) -> int:
@@ -60,21 +62,33 @@ def _scipy(g: Csr, extra: int = 0) -> csr_matrix:
     return csr_matrix((data, g.indices, g.indptr), shape=(g.n + extra, g.n + extra))
 
 
+def _rows(g: Csr) -> np.ndarray:
+    return np.repeat(np.arange(g.n, dtype=np.int32), np.diff(g.indptr))
+
+
 def transpose(g: Csr) -> Csr:
+    """The reversed graph (edge kinds follow their edges)."""
     lib = kernels()
     if lib is None:
-        t = _scipy(g).T.tocsr()
-        return Csr(t.indptr.astype(np.int64), t.indices.astype(np.int32))
+        order = np.argsort(g.indices, kind="stable")
+        indptr = np.zeros(g.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g.indices, minlength=g.n), out=indptr[1:])
+        return Csr(indptr, _rows(g)[order],
+                   None if g.kinds is None else g.kinds[order])
     indptr = np.empty(g.n + 1, dtype=np.int64)
     indices = np.empty(len(g.indices), dtype=np.int32)
+    kinds = None if g.kinds is None else np.empty(len(g.indices), dtype=np.uint8)
     lib.mc_transpose(g.indptr.ctypes.data, g.indices.ctypes.data, g.n, indptr.ctypes.data,
-                     indices.ctypes.data)
-    return Csr(indptr, indices)
+                     indices.ctypes.data, None if g.kinds is None else g.kinds.ctypes.data,
+                     None if kinds is None else kinds.ctypes.data)
+    return Csr(indptr, indices, kinds)
 
 
-def reaches(targets: np.ndarray, reverse: Csr) -> np.ndarray:
+def reaches(targets: np.ndarray, reverse: Csr, through: np.ndarray | None = None
+            ) -> np.ndarray:
     """Boolean mask of the nodes from which some target node can be reached, given the
-    reversed edges (`backward`).  `targets` is a boolean mask over the nodes."""
+    reversed edges (`transpose`).  `targets` is a boolean mask over the nodes; `through`, if
+    given, a boolean per edge kind: only edges of those kinds may be taken."""
     n = reverse.n
     if not targets.any():
         return np.zeros(n, dtype=bool)
@@ -82,14 +96,23 @@ def reaches(targets: np.ndarray, reverse: Csr) -> np.ndarray:
     if lib is not None:
         out = np.zeros(n, dtype=np.uint8)
         goal = np.ascontiguousarray(targets, dtype=np.uint8)
+        allowed = None if through is None else np.zeros(256, dtype=np.uint8)
+        if allowed is not None:
+            allowed[:len(through)] = through
         if lib.mc_reach(reverse.indptr.ctypes.data, reverse.indices.ctypes.data, n,
-                        goal.ctypes.data, out.ctypes.data):
+                        goal.ctypes.data, out.ctypes.data,
+                        None if allowed is None else reverse.kinds.ctypes.data,  # type: ignore[union-attr]
+                        None if allowed is None else allowed.ctypes.data):
             raise MemoryError("out of memory in a reachability search")
         return out.view(bool)
+    rows, cols = _rows(reverse), reverse.indices
+    if through is not None:
+        keep = through[reverse.kinds]  # type: ignore[index]
+        rows, cols = rows[keep], cols[keep]
     # one BFS from a virtual node n pointing at every target
     goal_nodes = np.flatnonzero(targets).astype(np.int32)
-    g = Csr(np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(goal_nodes)]]),
-            np.concatenate([reverse.indices, goal_nodes]))
+    g = forward(np.concatenate([rows, np.full(len(goal_nodes), n, dtype=np.int32)]),
+                np.concatenate([cols, goal_nodes]), n + 1)
     order = breadth_first_order(_scipy(g), n, directed=True, return_predecessors=False)
     mask = np.zeros(n + 1, dtype=bool)
     mask[order] = True
@@ -102,7 +125,7 @@ def scc_labels(inside: np.ndarray, g: Csr) -> np.ndarray:
     n = g.n
     lib = kernels()
     if lib is None:
-        src = np.repeat(np.arange(n, dtype=np.int32), np.diff(g.indptr))
+        src = _rows(g)
         keep = inside[src] & inside[g.indices]
         _, labels = connected_components(_scipy(forward(src[keep], g.indices[keep], n)),
                                          directed=True, connection="strong")
@@ -136,7 +159,7 @@ def fair_components(g: Csr, edge_actor: np.ndarray, inside: np.ndarray, labels: 
                                   out.ctypes.data):
             raise MemoryError("out of memory in a fairness check")
         return out.view(bool)
-    src = np.repeat(np.arange(g.n, dtype=np.int32), np.diff(g.indptr))
+    src = _rows(g)
     nodes = np.flatnonzero(inside)
     node_comp, on = labels[nodes], enabled[nodes]
     size = np.bincount(node_comp, minlength=ncomp)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from migcheck.checker.explore import Graph
+from migcheck.checker.graphalgo import unique_codes
 from migcheck.checker.spec import Model
 
 
@@ -71,7 +72,8 @@ def project(graph: Graph, model: Model, keys: tuple[str, ...] | None = None
     u, v = code[arrays.src], code[arrays.dst]
     moved = u != v
     key = (u[moved] * k + v[moved]) * n_actions + arrays.act[moved]
-    uniq, per = np.unique(key, return_counts=True)
+    uniq, inverse = unique_codes(key)  # linear time: millions of edges
+    per = np.bincount(inverse, minlength=len(uniq))
     grouped: dict[tuple[int, int], list[tuple[str, int]]] = {}
     for kk, c in zip(uniq.tolist(), per.tolist(), strict=True):
         pair, action = divmod(kk, n_actions)

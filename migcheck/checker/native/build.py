@@ -109,8 +109,8 @@ EXPLORER: Signatures = {
     "mc_codes": (i64, [p, u64, p, p]),
 }
 GRAPHS: Signatures = {
-    "mc_transpose": (None, [p, p, i64, p, p]),
-    "mc_reach": (i32, [p, p, i64, p, p]),
+    "mc_transpose": (None, [p, p, i64, p, p, p, p]),
+    "mc_reach": (i32, [p, p, i64, p, p, p, p]),
     "mc_scc": (i64, [p, p, i64, p, p]),
     "mc_unique": (i64, [p, i64, p, p]),
     "mc_fair_components": (i32, [p, p, p, i64, p, p, i64, p, i64, p]),

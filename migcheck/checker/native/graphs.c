@@ -6,9 +6,11 @@
 #include <string.h>
 
 /* the reversed graph: out_indptr / out_indices list, per node, the nodes with an edge to it
- * (in increasing order of those nodes) */
+ * (in increasing order of those nodes); kinds (a small label per edge, may be NULL) follow
+ * their edges into out_kinds */
 void mc_transpose(const int64_t *indptr, const int32_t *indices, int64_t n,
-                  int64_t *out_indptr, int32_t *out_indices) {
+                  int64_t *out_indptr, int32_t *out_indices, const uint8_t *kinds,
+                  uint8_t *out_kinds) {
     memset(out_indptr, 0, sizeof(int64_t) * (size_t)(n + 1));
     int64_t m = indptr[n];
     for (int64_t e = 0; e < m; e++) out_indptr[indices[e] + 1]++;
@@ -16,15 +18,19 @@ void mc_transpose(const int64_t *indptr, const int32_t *indices, int64_t n,
     int64_t *fill = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
     memcpy(fill, out_indptr, sizeof(int64_t) * (size_t)n);
     for (int64_t v = 0; v < n; v++)
-        for (int64_t e = indptr[v]; e < indptr[v + 1]; e++)
-            out_indices[fill[indices[e]]++] = (int32_t)v;
+        for (int64_t e = indptr[v]; e < indptr[v + 1]; e++) {
+            int64_t at = fill[indices[e]]++;
+            out_indices[at] = (int32_t)v;
+            if (kinds) out_kinds[at] = kinds[e];
+        }
     free(fill);
 }
 
 /* out[v] = 1 iff v is a target or some target is reachable from v in the graph whose
- * REVERSE is given (a BFS from all the targets along the reversed edges) */
+ * REVERSE is given (a BFS from all the targets along the reversed edges); with kinds and
+ * allowed (may be NULL), only along the edges whose kind is allowed */
 int mc_reach(const int64_t *indptr, const int32_t *indices, int64_t n, const uint8_t *targets,
-             uint8_t *out) {
+             uint8_t *out, const uint8_t *kinds, const uint8_t *allowed) {
     int32_t *queue = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
     if (!queue) return -1;
     int64_t head = 0, tail = 0;
@@ -36,7 +42,7 @@ int mc_reach(const int64_t *indptr, const int32_t *indices, int64_t n, const uin
         int32_t v = queue[head++];
         for (int64_t e = indptr[v]; e < indptr[v + 1]; e++) {
             int32_t u = indices[e];
-            if (!out[u]) { out[u] = 1; queue[tail++] = u; }
+            if (!out[u] && (!kinds || allowed[kinds[e]])) { out[u] = 1; queue[tail++] = u; }
         }
     }
     free(queue);
