@@ -103,7 +103,7 @@ class StateGraph:
 
     @property
     def max_depth(self) -> int:
-        return max(self.depth) if self.depth else 0
+        return self.depth[-1] if self.depth else 0  # BFS order: depths never decrease
 
     def state(self, i: int) -> State:
         return self.states[i]
@@ -190,6 +190,7 @@ def explore(
                 if now - last >= every:
                     last = now
                     graph.self_loops = loops
+                    graph.expanded = i
                     progress(graph, now - started)
             if max_states is not None and len(states) > max_states:
                 break

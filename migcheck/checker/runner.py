@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import Context, check_all
+from migcheck.checker.decide import Context, OnProperty, check_all
 from migcheck.checker.explore import Graph, Progress, explore
 from migcheck.checker.kinds import Property
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
@@ -48,13 +48,18 @@ def run_check(
     properties: list[Property],
     progress: Progress | None = None,
     max_states: int | None = None,
+    on_property: OnProperty | None = None,
 ) -> Report:
+    """Explore, then decide each property; `progress` sees the graph as it grows (and once
+    more when it is complete), `on_property` each decision as it starts."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
     graph = explore(compiled, progress=progress, max_states=max_states)
+    if progress is not None:
+        progress(graph, graph.seconds)
     if graph.domain_error is not None:
         raise out_of_domain(compiled, graph)
-    results = check_all(Context(compiled, graph), properties)
+    results = check_all(Context(compiled, graph), properties, on_property)
     method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
     return Report(
         engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),

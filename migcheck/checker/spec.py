@@ -141,6 +141,17 @@ class ActorKind(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A bounded FIFO of messages held in a fixed-size tuple (`migcheck.checker.fifo`): slots
+    fill from the left and `empty` marks a free one.  Messages travel from `sender` to
+    `receiver` (sides, or lanes); traces write the queue as the list of its messages."""
+
+    empty: object
+    sender: str
+    receiver: str
+
+
+@dataclass(frozen=True)
 class StateVar:
     name: str
     domain: Domain
@@ -149,6 +160,7 @@ class StateVar:
     lane: str  # the thread / channel / admin column a viewer shows it in
     event: str | None = None  # a side name: a change emits an event (the value's label) there
     role: str | None = None  # "bound": a counter that only limits the check (prove drops it)
+    queue: Queue | None = None  # a message channel: a FIFO in a tuple of slots
 
 
 @dataclass(frozen=True)

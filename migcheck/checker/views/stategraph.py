@@ -1,10 +1,11 @@
-"""The reachable state graph projected onto (source status, destination status).
+"""The reachable state graph projected onto the model's two event variables (its sides'
+statuses, say: the variables whose changes the model reports as events).
 
 Thousands of states collapse to a few dozen status pairs; an edge says some step moves from
 one pair to the other (with how many transitions and which actions).  A counterexample path
 can be overlaid.  Written as DOT, and as SVG through Graphviz `dot` where it is installed,
-else through a grid layout of our own (source status down, destination status across,
-each in the order the exploration first meets it).
+else through a grid layout of our own (the first variable down, the second across, each in
+the order the exploration first meets its values).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections import Counter
 import networkx as nx
 
 from migcheck.checker.explore import StateGraph
+from migcheck.checker.spec import Model, ModelError
 from migcheck.checker.trace import Trace
 
-KEYS = ("src_state", "dst_state")
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 150, 44, 60, 56, 140
 
 
@@ -27,14 +28,26 @@ def _name(value: object) -> str:
     return getattr(value, "name", str(value))
 
 
-def project(graph: StateGraph, keys: tuple[str, str] = KEYS) -> nx.DiGraph:
-    """Collapse every state to its (src, dst) status pair; keep counts and action names."""
+def event_keys(model: Model) -> tuple[str, str]:
+    """The two variables the picture is drawn over: the first two that emit events."""
+    keys = [v.name for v in model.variables if v.event]
+    if len(keys) < 2:
+        raise ModelError(f"model {model.name}: a state graph needs two variables marked as"
+                         f" events (it has {len(keys)})")
+    return keys[0], keys[1]
+
+
+def project(graph: StateGraph, keys: tuple[str, str] | None = None) -> nx.DiGraph:
+    """Collapse every state to its pair of values of `keys` (default: the model's two event
+    variables); keep counts and action names."""
     model = graph.compiled.model
+    keys = event_keys(model) if keys is None else keys
     idx = [model.var_index[k] for k in keys]
     doms = [model.variables[i].domain for i in idx]
     pair_of = [tuple(_name(d.decode(s[i])) for d, i in zip(doms, idx, strict=True))
                for s in graph.states]
-    g = nx.DiGraph(keys=keys, model=model.name)
+    g = nx.DiGraph(keys=keys, model=model.name,
+                   sides=tuple(model.var(k).event or k for k in keys))
     for pair, count in Counter(pair_of).items():
         g.add_node(pair, states=count, initial=False, on_path=False)
     g.nodes[pair_of[0]]["initial"] = True
@@ -68,8 +81,8 @@ def overlay(g: nx.DiGraph, trace: Trace) -> list[tuple[str, str]]:
     return path
 
 
-def _label(pair: tuple[str, str], data: dict) -> str:
-    return f"src {pair[0]}\\ndst {pair[1]}\\n{data['states']:,} states"
+def _label(sides: tuple[str, str], pair: tuple[str, str], data: dict) -> str:
+    return f"{sides[0]} {pair[0]}\\n{sides[1]} {pair[1]}\\n{data['states']:,} states"
 
 
 def _edge_label(data: dict) -> str:
@@ -84,7 +97,7 @@ def to_dot(g: nx.DiGraph) -> str:
            '  node [shape=box, style="rounded,filled", fillcolor="#f6f8fa", fontname="Helvetica",'
            " fontsize=10];", '  edge [fontname="Helvetica", fontsize=8, color="#8c959f"];']
     for n, data in g.nodes(data=True):
-        attrs = [f'label="{_label(n, data)}"']
+        attrs = [f'label="{_label(g.graph["sides"], n, data)}"']
         if data["on_path"]:
             attrs += ['color="#c0262d"', 'penwidth=2.5', 'fillcolor="#ffebe9"']
         if data["initial"]:
@@ -135,8 +148,9 @@ def _curve(a: tuple[float, float], b: tuple[float, float]):
 
 def grid_svg(g: nx.DiGraph) -> str:
     """Our own layout: one row per source status, one column per destination status."""
-    src_order, dst_order = g.graph["orders"]
-    rows, cols = list(src_order), list(dst_order)  # in order of first appearance
+    row_order, col_order = g.graph["orders"]
+    sides = g.graph["sides"]
+    rows, cols = list(row_order), list(col_order)  # in order of first appearance
     pos = {n: (MARGIN + cols.index(n[1]) * (BOX_W + GAP_X),
                MARGIN / 2 + rows.index(n[0]) * (BOX_H + GAP_Y)) for n in g}
     width = MARGIN + len(cols) * (BOX_W + GAP_X)
@@ -149,8 +163,8 @@ def grid_svg(g: nx.DiGraph) -> str:
            '</marker><marker id="r" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
            'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#c0262d"/>'
            '</marker></defs>',
-           f'<text x="{MARGIN}" y="16" font-size="12">destination status →</text>',
-           '<text x="8" y="16" font-size="12">source status ↓</text>']
+           f'<text x="{MARGIN}" y="16" font-size="12">{e(sides[1])} status →</text>',
+           f'<text x="8" y="16" font-size="12">{e(sides[0])} status ↓</text>']
     for u, v, data in sorted(g.edges(data=True), key=lambda t: t[2]["on_path"]):
         (x1, y1), (x2, y2), (mx, my) = _curve(pos[u], pos[v])
         colour, wide, mark = (("#c0262d", 2.5, "r") if data["on_path"] else
@@ -167,8 +181,9 @@ def grid_svg(g: nx.DiGraph) -> str:
         width_ = 3 if data["initial"] else (2.5 if data["on_path"] else 1)
         out.append(f'<g class="node"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" '
                    f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{width_}"/>'
-                   f'<text x="{x + 6}" y="{y + 14}" font-size="10">src {e(n[0])}</text>'
-                   f'<text x="{x + 6}" y="{y + 27}" font-size="10">dst {e(n[1])}</text>'
+                   f'<text x="{x + 6}" y="{y + 14}" font-size="10">{e(sides[0])} {e(n[0])}'
+                   f'</text><text x="{x + 6}" y="{y + 27}" font-size="10">{e(sides[1])} '
+                   f'{e(n[1])}</text>'
                    f'<text x="{x + 6}" y="{y + 39}" font-size="9" fill="#57606a">'
                    f'{data["states"]:,} states</text></g>')
     for i, s in enumerate(rows):
