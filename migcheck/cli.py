@@ -22,8 +22,8 @@ import shtab
 from migcheck.checker.files import OutputError
 from migcheck.checker.spec import ModelError
 
-COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
-            "record", "fuzz", "prove")
+COMMANDS = ("check", "diff", "models", "properties", "trace", "report", "graph", "validate",
+            "replay", "record", "fuzz", "prove")
 COLOR_CHOICES = ("auto", "always", "never")
 
 

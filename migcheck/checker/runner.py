@@ -52,6 +52,17 @@ def run_check(
 ) -> Report:
     """Explore, then decide each property; `progress` sees the graph as it grows (and once
     more when it is complete), `on_property` each decision as it starts."""
+    return check_graph(model, properties, progress, max_states, on_property)[0]
+
+
+def check_graph(
+    model: Model,
+    properties: list[Property],
+    progress: Progress | None = None,
+    max_states: int | None = None,
+    on_property: OnProperty | None = None,
+) -> tuple[Report, Graph]:
+    """The Report, and the explored graph it was decided on."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
     graph = explore(compiled, progress=progress, max_states=max_states)
@@ -61,11 +72,12 @@ def run_check(
         raise out_of_domain(compiled, graph)
     results = check_all(Context(compiled, graph), properties, on_property)
     method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
-    return Report(
+    report = Report(
         engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
         results=[PropertyResult.of(r.property, r.verdict, method, r.detail, r.trace, r.seconds)
                  for r in results],
         seconds=time.perf_counter() - started)
+    return report, graph
 
 
 def out_of_domain(compiled: CompiledModel, graph: Graph) -> OutOfDomain:

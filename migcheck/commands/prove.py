@@ -7,6 +7,8 @@ import argparse
 from rich.console import Console
 
 from migcheck.checker.report import Report
+from migcheck.checker.runner import OutOfDomain
+from migcheck.checker.views import text
 from migcheck.checker.views.progress import RunProgress
 from migcheck.cli import UsageError
 from migcheck.commands import terminal
@@ -48,10 +50,14 @@ def run(args: argparse.Namespace) -> int:
     check_expectations(args, props)
     out = console(args)
     err = terminal.console(args, stderr=True)
-    with RunProgress(err, enabled=err.is_terminal and not args.quiet) as display:
-        report = run_prove(built.model, props, depth=args.depth, timeout_s=args.timeout,
-                           progress=display, on_phase=display.phase,
-                           on_property=display.deciding)
+    try:
+        with RunProgress(err, enabled=err.is_terminal and not args.quiet) as display:
+            report = run_prove(built.model, props, depth=args.depth, timeout_s=args.timeout,
+                               progress=display, on_phase=display.phase,
+                               on_property=display.deciding)
+    except OutOfDomain as exc:
+        text.counterexample(exc.trace, out)
+        raise UsageError(f"malformed model {built.model.name}: {exc}") from None
     report = emit(report, args, out, stem=f"{built.model.name}.z3",
                   details=lambda r, c: print_why(r, c, args.lemmas))
     return exit_code(report, args)

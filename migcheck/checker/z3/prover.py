@@ -15,6 +15,7 @@ import z3
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.decide import STUCK, OnProperty
 from migcheck.checker.explore import Progress, StateGraph, explore
+from migcheck.checker.expr import Var, all_of, lift
 from migcheck.checker.kinds import (
     Invariant,
     LeavesEventually,
@@ -23,8 +24,10 @@ from migcheck.checker.kinds import (
     Sometimes,
     StepInvariant,
 )
+from migcheck.checker.ranges import unchecked
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report, Verdict
-from migcheck.checker.spec import Model
+from migcheck.checker.runner import OutOfDomain, out_of_domain
+from migcheck.checker.spec import Model, TupleDomain, scalar
 from migcheck.checker.trace import Trace
 from migcheck.checker.tracebuild import TraceBuilder
 from migcheck.checker.z3 import bmc, induction, lemmas, liveness, ranking
@@ -120,15 +123,20 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
     graph = explore(compiled, progress=progress)  # a guide: suggests lemmas and rankings
     if progress is not None:
         progress(graph, graph.seconds)
+    if graph.domain_error is not None:  # the explorer already met a concrete violation
+        raise out_of_domain(compiled, graph)
     if on_phase is not None:
         on_phase("proving the invariant by induction")
     enc = Encoder(model, abstract=unbounded)
     rows = lemmas.slot_rows(enc, graph.states)
     reach = Reach(rows)
-    goals = [g for p in properties if (g := goal_of(p, model)) is not None]
+    domains = domain_goals(model)
+    goals = [g for p in properties if (g := goal_of(p, model)) is not None] + \
+        [g for g, _ in domains]
     proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
                             seeds=lemmas.candidates(enc, rows))
     conc = Encoder(model, abstract=False)
+    notes = check_domains(proof, domains, conc, compiled, depth, timeout_s)
     results = []
     for i, prop in enumerate(properties, 1):
         if on_property is not None:
@@ -171,12 +179,48 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
     scope = ("every number of channel failures (the bound counter is abstracted)" if unbounded
              else f"the bound {_bound(model)}")
     notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
-             f" counterexamples to induction) in {proof.seconds:.1f}s",)
+             f" counterexamples to induction) in {proof.seconds:.1f}s", *notes)
     coverage = Coverage(True, METHOD, f"proofs cover {scope}; counterexamples and witnesses"
                         f" come from BMC at {_bound(model)}, depth <= {depth}",
                         seconds=time.perf_counter() - started)
     return Report("z3", ModelInfo.of(model), coverage, results,
                   time.perf_counter() - started, notes)
+
+
+def domain_goals(model: Model) -> list[tuple[induction.Goal, Invariant]]:
+    """One goal per variable that some assignment might drive out of its domain (those the
+    explorer checks at run time): the variable stays in its domain in every reachable state."""
+    risky = sorted({var for a in model.actions for var, _ in unchecked(model, a)})
+    out = []
+    for var in risky:
+        dom = model.var(var).domain
+        lo, hi = scalar(dom).lo, scalar(dom).hi  # type: ignore[union-attr]
+        parts = ([Var(var)[i] for i in range(dom.size)] if isinstance(dom, TupleDomain)
+                 else [Var(var)])
+        pred = all_of(*((lift(lo) <= x) & (x <= hi) for x in parts))
+        prop = Invariant(f"in-domain({var})", f"{var} stays within {lo}..{hi}",
+                         "the model's own domain declaration", predicate=pred)
+        out.append((induction.Goal(prop.name, predicate=pred), prop))
+    return out
+
+
+def check_domains(proof: induction.Proof, domains: list[tuple[induction.Goal, Invariant]],
+                  conc: Encoder, compiled: CompiledModel, depth: int,
+                  timeout_s: float) -> tuple[str, ...]:
+    """The encoding-time domain check: a proof for each, or a model error with a trace."""
+    notes = []
+    for goal, prop in domains:
+        result = proof.results.get(goal.name)
+        if result is not None and result.status == PROVED:
+            continue
+        bad, kind = bmc_bad(prop, compiled.model)
+        found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
+        if found.path is not None:
+            trace = make_trace(compiled, prop, kind, found.path)
+            raise OutOfDomain(f"{prop.statement} is false: a run of {found.depth} steps"
+                              " leaves the domain", trace)
+        notes.append(f"warning: z3 could not show that {prop.statement}")
+    return tuple(notes)
 
 
 def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
