@@ -122,7 +122,7 @@ def emit(report: Report, args: argparse.Namespace, out: Console, stem: str | Non
     if args.json:
         report_json.write([report], args.json)
     if args.junit:
-        junit.write([report], args.junit)
+        junit.write([report], args.junit, expectations)
     if args.sarif:
         sarif.write([report], args.sarif, help_uri=property_help)
     report_json.record_last([report], args.last)

@@ -4,7 +4,8 @@ One test suite per checked model, one test case per property.  A violated proper
 witness never reached) is a <failure> whose message names the property and the saved trace
 and whose body is the counterexample in short (the steps, who is blocked at the end); a
 verdict the check could not reach (incomplete exploration) is an <error>, never a pass; a
-property the model has nothing to say about (n/a) is <skipped>.  The suite's properties say
+property the model has nothing to say about (n/a) is <skipped>; with `--expect`, a
+property's case passes exactly when the expectation is met.  The suite's properties say
 what was checked: model, engine, bounds, coverage, and every assumption in force.
 
 Times add up: a case's time is its own decision; the exploration every case shares is in
@@ -20,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from migcheck.checker.files import write_text
-from migcheck.checker.report import PropertyResult, Report, Verdict
+from migcheck.checker.report import Expectation, PropertyResult, Report, Verdict
 from migcheck.checker.views import text
 
 BODY_WIDTH = 100
@@ -45,7 +46,10 @@ def short_texts(report: Report) -> dict[str, str]:
     return out
 
 
-def to_xml(reports: list[Report]) -> ET.Element:
+def to_xml(reports: list[Report], expectations: tuple[Expectation, ...] = ()) -> ET.Element:
+    """With `expectations` (--expect), a property's case passes when its outcome is the
+    expected one (a known bug still found) and fails when it is not."""
+    expected = {e.property: e for e in expectations}
     root = ET.Element("testsuites", name="migcheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_time = 0.0
@@ -71,7 +75,19 @@ def to_xml(reports: list[Report]) -> ET.Element:
                                  time=f"{seconds:.3f}")
             counts["tests"] += 1
             message = failure_message(report, r)
-            if r.verdict is Verdict.UNKNOWN:
+            met = expected[r.name].met_by(r) if r.name in expected else None
+            if met is True:
+                out = ET.SubElement(case, "system-out")
+                out.text = (f"{r.verdict.value}, as expected ({expected[r.name].describe()}):"
+                            f" {message}\n\n{shorts.get(r.name, '')}\n")
+            elif met is False:
+                counts["failures"] += 1
+                fail = ET.SubElement(case, "failure", type="expectation",
+                                     message=f"expected {expected[r.name].describe()}, but"
+                                             f" {r.name} {r.verdict.value} on"
+                                             f" {report.model.name}")
+                fail.text = f"{r.statement}\n{message}\n"
+            elif r.verdict is Verdict.UNKNOWN:
                 counts["errors"] += 1
                 err = ET.SubElement(case, "error", message=message, type="unknown")
                 err.text = cov.statement
@@ -99,8 +115,9 @@ def to_xml(reports: list[Report]) -> ET.Element:
     return root
 
 
-def write(reports: list[Report], path: Path) -> None:
-    root = to_xml(reports)
+def write(reports: list[Report], path: Path,
+          expectations: tuple[Expectation, ...] = ()) -> None:
+    root = to_xml(reports, expectations)
     ET.indent(root)
     write_text(path, "<?xml version='1.0' encoding='utf-8'?>\n"
                + ET.tostring(root, encoding="unicode") + "\n")

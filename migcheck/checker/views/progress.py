@@ -2,8 +2,7 @@
 
     ⠹ exploring  412,306 states  depth 57  frontier 88,120  81,904/s  5.0s  812 MB
     ⠼ deciding 3 of 18: admin-can-escape  710,713 states  depth 81  12.4s  1.3 GB
-    ✓ 710,713 states, 4,356,797 transitions, depth 81 in 8.7s; 18 properties in 10.9s;
-      19.8s in all, 1.3 GB
+    ✓ 710,713 states (depth 81) in 8.7s, 18 properties in 10.9s, 19.8s in all, 1.3 GB
 
 Any explorer drives it by calling the display itself as its `Progress` (`display(graph,
 elapsed)`, at most every half second, so the explorer's loop pays nothing in between); an
@@ -123,15 +122,16 @@ class RunProgress:
         return text
 
     def final_line(self) -> Text:
+        """`✓ 710,713 states (depth 81) in 8.7s, 18 properties in 10.9s, 19.8s in all, 1.3 GB`"""
         s = self.snap
         elapsed = time.perf_counter() - self.started
         text = Text("✓ ", style="bold green")
-        text.append(f"{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}"
-                    f" in {s.explore_seconds:.1f}s")
+        text.append(f"{s.states:,} states (depth {s.depth}) in {s.explore_seconds:.1f}s")
         if self.decide_started is not None:
-            text.append(f"; {s.properties} {'property' if s.properties == 1 else 'properties'} in"
+            noun = "property" if s.properties == 1 else "properties"
+            text.append(f", {s.properties} {noun} in"
                         f" {time.perf_counter() - self.decide_started:.1f}s")
-        text.append(f"; {elapsed:.1f}s in all, {show_bytes(memory_bytes())}")
+        text.append(f", {elapsed:.1f}s in all, {show_bytes(memory_bytes())}")
         return text
 
     def __enter__(self) -> RunProgress:
