@@ -65,6 +65,9 @@ class Graph(Protocol):
         ...
 
 
+# What an explorer calls now and then while it runs (at most every `every` seconds, with
+# `expanded` up to date), and once more when it is done: the graph so far and the seconds
+# since it started.  n, transitions, max_depth and expanded must be cheap to read.
 Progress = Callable[[Graph, float], None]
 
 

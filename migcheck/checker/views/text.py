@@ -1,20 +1,22 @@
 """Terminal output of a run: what was checked, the verdict table, the counterexamples in
 short, and one closing line.
 
-    model    qemu-7.2 (failures <= 2, pages 2): before f8c543e808 ...
+    model    proto-2 (failures <= 2, pages 2): the second protocol version
     bound    at most 2 channel failures ...
     coverage exhaustive: all 710,713 reachable states within the bound ...
-    assumes  cancel-only-in-precopy: The admin issues migrate_cancel only while ...
+    assumes  no-cancel: The operator cancels only before the switch.
 
-     property                  verdict     time  detail
-     recover-exits             violated   3.20s  stuck at depth 25 [1]
-     ...
+    property          verdict     time  detail
+    recovery-exits    violated   3.20s  liveness: stuck at depth 25 [1]
+    ...
     every verdict: exhaustive within the bound
 
-    counterexamples (in full: migcheck trace FILE)
-    [1] recover-exits, no-deadlock ...
+    counterexamples (each in full: migcheck trace FILE)
+    [1] recovery-exits, no-deadlock
+        25 steps, then 3 repeated for ever
+        ...
 
-    5 violated, 10 hold, 3 witnessed (qemu-7.2, failures <= 2, pages 2)
+    2 violated, 15 hold, 1 witnessed (proto-2, failures <= 2, pages 2)
 
 The table never cuts a property's name: a column whose value is the same on every row is
 said once under the table instead, and on a narrow terminal the kind joins the detail.  A
@@ -268,7 +270,7 @@ def summary(report: Report, console: Console, markers: dict[str, int] | None = N
 
 
 def closing_line(report: Report, expectations: tuple[Expectation, ...] = ()) -> Text:
-    """`2 violated, 15 hold, 1 witnessed (qemu-7.2, failures <= 2, pages 2)`."""
+    """`2 violated, 15 hold, 1 witnessed (proto-2, failures <= 2, pages 2)`."""
     counts = report.counts()
     parts = []
     for verdict, one, many in COUNT_WORDS:
