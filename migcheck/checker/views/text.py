@@ -61,10 +61,6 @@ KIND_W = 14  # "step invariant"
 MIN_DETAIL = 24
 
 
-def show_value(value: object) -> str:
-    return show(value)
-
-
 # ---------------------------------------------------------------- counterexamples, grouped
 
 
