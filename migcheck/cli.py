@@ -21,6 +21,7 @@ import shtab
 
 from migcheck.checker.files import OutputError
 from migcheck.checker.spec import ModelError
+from migcheck.commands import defaults
 
 COMMANDS = ("check", "diff", "models", "properties", "trace", "report", "graph", "validate",
             "replay", "record", "fuzz", "prove")
@@ -62,8 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def with_defaults(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """argv with the pyproject.toml defaults of its command inserted after the command."""
-    from migcheck.commands import defaults
-
     at = next((i for i, tok in enumerate(argv) if not tok.startswith("-")), None)
     if at is None or argv[at] not in COMMANDS:
         return argv

@@ -18,6 +18,7 @@ from migcheck.model.versions import BUILT_IN, Version
 from migcheck.model.vocab import ListenThread
 
 ROOT = Path(__file__).resolve().parents[1]
+SRC_MAIN_NAME = "src:main"
 EXAMPLES = ROOT / "examples" / "proposals"
 
 
@@ -267,3 +268,40 @@ def test_prove_reports_an_out_of_domain_assignment_too(capsys, tmp_path):
     code, _, err = run(capsys, "prove", "--model", str(path), "--failures", "1", "--property",
                        "handshake-order")
     assert code == 2 and "outside its domain 0..2" in err
+
+
+def test_making_a_thread_sequential_keeps_the_state_space(tmp_path):
+    path = _proposal(tmp_path, """
+        V = Version("seq", "qemu-8.2", "the source main loop as one thread of control",
+                    lambda c: [Sequential(SRC_MAIN, "main_pc", why="one main loop")])
+        """)
+    from migcheck.checker.compile import CompiledModel
+    from migcheck.checker.explore import explore
+
+    seq, base = build_model(str(path), 1), build_model("qemu-8.2", 1)
+    assert seq.actor(SRC_MAIN_NAME).pc == "main_pc"
+    assert explore(CompiledModel(seq)).n == explore(CompiledModel(base)).n
+
+
+def test_a_split_step_keeps_the_main_loop_busy_in_between(tmp_path):
+    path = _proposal(tmp_path, """
+        V = Version("busy", "qemu-8.2", "the resume connect blocks the main loop", lambda c: [
+            Sequential(SRC_MAIN, "main_pc", why="one main loop"),
+            Split("migrate_fd_connect (resume)", "CONNECTING", first=("connecting",),
+                  why="the connect completes later")])
+        """)
+    from scenarios import BOTH_PAUSED
+
+    from migcheck.checker.compile import CompiledModel
+    from migcheck.checker.simulate import Simulator
+
+    sim = Simulator(CompiledModel(build_model(str(path), 2)))
+    state = sim.run(BOTH_PAUSED + ["dst: migrate-recover", "src: migrate resume=true",
+                                   "migrate_fd_connect (resume)"])
+    assert sim.view(state)["main_pc"] == "CONNECTING"
+    assert sim.view(state)["src_state"] == "POSTCOPY_PAUSED"  # not yet
+    busy = [a for a in sim.enabled(state) if a.startswith(("migrate_fd", "migrate_fd_cleanup"))]
+    assert busy == ["migrate_fd_connect (resume): done"]  # nothing else of the main loop
+    state = sim.step(state, "migrate_fd_connect (resume): done")
+    assert sim.view(state)["src_state"] == "POSTCOPY_RECOVER"
+    assert sim.view(state)["main_pc"] == "IDLE"

@@ -17,6 +17,7 @@ from migcheck.checker.explore import Graph, Progress, explore
 from migcheck.checker.kinds import Property
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report
 from migcheck.checker.spec import Model, ModelError
+from migcheck.checker.statusgraph import project
 from migcheck.checker.trace import Trace, save
 from migcheck.checker.tracebuild import TraceBuilder
 
@@ -72,11 +73,12 @@ def check_graph(
         raise out_of_domain(compiled, graph)
     results = check_all(Context(compiled, graph), properties, on_property)
     method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
+    status = project(graph, model)
     report = Report(
         engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
         results=[PropertyResult.of(r.property, r.verdict, method, r.detail, r.trace, r.seconds)
                  for r in results],
-        seconds=time.perf_counter() - started)
+        seconds=time.perf_counter() - started, status_graph=status)
     return report, graph
 
 

@@ -5,7 +5,8 @@ The Informal Trace Format (ITF, used by Apalache and Quint) is `{"#meta", "vars"
 the step that led to it: action, actor, the implementation function it cites, the operator's
 command (target, name, arguments) and its reply, and the events it emitted; the trace's
 `#meta` says which lane each variable and actor is drawn in, which variables are message
-channels (and from which side to which) and which emit events.
+channels (and from which side to which) and which emit events, and may hold `stuck`, the
+diagnosis of the state it ends in (`migcheck.checker.stuck`).
 
 Values, in memory and in the file: booleans, integers (`{"#bigint": "..."}` beyond 2^53) and
 strings (symbols by name) as themselves; a list (a FIFO: its messages, oldest first) as a JSON
@@ -21,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migcheck.checker import stuck
 from migcheck.checker.expr import Symbol
 from migcheck.checker.files import write_text
 from migcheck.checker.spec import Call
@@ -89,6 +91,7 @@ class Trace:
     channels: dict[str, Channel] = field(default_factory=dict)  # variable -> direction
     events: dict[str, str] = field(default_factory=dict)  # variable -> side its changes name
     columns: tuple[str, ...] = ()  # the lanes in the order a viewer draws them
+    stuck: stuck.Diagnosis | None = None  # who sleeps at the end, who could wake them
 
     @property
     def length(self) -> int:
@@ -207,6 +210,8 @@ def to_json(trace: Trace) -> dict:
         "vars": trace.variables,
         "states": states,
     }
+    if trace.stuck is not None:
+        doc["#meta"]["stuck"] = stuck.to_json(trace.stuck)
     if trace.loop_start is not None:
         doc["loop"] = trace.loop_start
     return doc
@@ -273,7 +278,8 @@ def from_json(doc: object) -> Trace:
             engine=str(meta.get("engine", "?")), lanes=_strings(meta.get("lanes")),
             actors=_strings(meta.get("actors")), blocked=tuple(blocked),
             channels=_channels(meta.get("channels")), events=_strings(meta.get("events")),
-            columns=tuple(str(c) for c in meta.get("columns", ()) if isinstance(c, str)))
+            columns=tuple(str(c) for c in meta.get("columns", ()) if isinstance(c, str)),
+            stuck=stuck.from_json(meta["stuck"]) if "stuck" in meta else None)
     except TraceFileError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

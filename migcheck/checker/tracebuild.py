@@ -3,7 +3,8 @@
 Every engine ends with a path of (action index or None, state tuple): the explorer's parent
 links, z3's bounded model, a validated recording, a shrunk random run.  `TraceBuilder` makes
 the same Trace of each: decoded states, the step's action, actor, cited function, command and
-reply, the events its state changes emit, and the threads blocked at each step.
+reply, the events its state changes emit, the threads blocked at each step, and the diagnosis
+of the state it ends in (`migcheck.checker.stuck`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cached_property
 from migcheck.checker.compile import CompiledModel, State
 from migcheck.checker.expr import Symbol, all_of, symbol
 from migcheck.checker.spec import ActorKind, Model
+from migcheck.checker.stuck import Diagnoser
 from migcheck.checker.trace import Channel, Step, Trace
 
 Path = Sequence[tuple[int | None, State]]
@@ -60,6 +62,10 @@ class TraceBuilder:
     @property
     def model(self) -> Model:
         return self.compiled.model
+
+    @cached_property
+    def _diagnoser(self) -> Diagnoser:
+        return Diagnoser(self.compiled)
 
     @cached_property
     def _asleep(self) -> list:
@@ -126,6 +132,8 @@ class TraceBuilder:
         blocked = tuple((i, w.actor, w.on) for i, (_, state) in enumerate(entries)
                         for w, pred in self._asleep if pred(state))
         model = self.model
+        states = [state for _, state in entries]
+        end = len(path) - 1 if loop is not None else len(entries) - 1
         return Trace(
             model=model.name, property=name, kind=kind, steps=tuple(steps),
             params=dict(model.params), loop_start=(len(path) - 1) if loop is not None else None,
@@ -137,4 +145,5 @@ class TraceBuilder:
                       for v in model.variables if v.queue is not None},
             events={v.name: v.event for v in model.variables if v.event},
             columns=columns(model),
+            stuck=self._diagnoser.diagnose(states, end) if entries else None,
         )

@@ -160,8 +160,8 @@ def _check_queue(var: StateVar) -> None:
                          f" {var.queue.empty!r} is not a value of its slots") from None
 
 
-def check_model(model: Model) -> None:
-    """Raise ModelError for the first problem found."""
+def check_model(model: Model) -> Model:
+    """Raise ModelError for the first problem found; return the model."""
     _unique("state variable", [v.name for v in model.variables], model)
     _unique("actor", [a.name for a in model.actors], model)
     _unique("action", [a.name for a in model.actions], model)
@@ -207,6 +207,7 @@ def check_model(model: Model) -> None:
                 raise ModelError(f"assumption {assumption.name}: {pattern!r} matches no"
                                  " action")
     _typed(types, model.valid_end, BOOL, "valid end states")
+    return model
 
 
 def _typed(types: Types, node: object, want: Type, where: str) -> None:

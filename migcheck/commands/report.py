@@ -6,7 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from migcheck.checker.trace import Trace, TraceFileError, load
+from migcheck.checker.files import OutputError, check_writable, write_text
+from migcheck.checker.trace import Trace, TraceFileError, from_json, load
 from migcheck.checker.views import html
 from migcheck.cli import UsageError
 
@@ -45,16 +46,48 @@ def read_trace(path: Path) -> Trace:
         raise UsageError(str(exc)) from None
 
 
-def run(args: argparse.Namespace) -> int:
-    checks = read_checks(args.source)
-    traces: list[tuple[Trace, str]] = []
-    for check in checks:
+def counterexamples(checks: list[dict]) -> tuple[list[html.Counterexample], list[str]]:
+    """Each failed property's counterexample: the one recorded with the check, else its
+    trace file, if that still holds a trace of the same model, parameters and property.
+    Also the notes saying which files did not."""
+    found, notes = [], []
+    for ci, check in enumerate(checks):
         for r in check.get("results", []):
-            if r.get("trace"):
-                traces.append((read_trace(Path(r["trace"])), r["trace"]))
-    traces += [(read_trace(p), str(p)) for p in args.trace]
-    args.out.mkdir(parents=True, exist_ok=True)
+            name, path = r.get("property"), r.get("trace")
+            if isinstance(r.get("itf"), dict):
+                try:
+                    trace = from_json(r["itf"])
+                except TraceFileError as exc:
+                    raise UsageError(f"the counterexample of {name} is malformed: {exc}"
+                                     ) from None
+                found.append(html.Counterexample(trace, path or "(recorded with the check)",
+                                                 ci))
+            elif path:
+                trace = read_trace(Path(path))
+                if (trace.model, trace.params, trace.property) != \
+                        (check.get("model"), check.get("params"), name):
+                    notes.append(f"{path} now holds another run's trace (of {trace.model},"
+                                 f" {trace.params}); run the check again to see the"
+                                 f" counterexample of {name}")
+                    continue
+                found.append(html.Counterexample(trace, path, ci))
+    return found, notes
+
+
+def run(args: argparse.Namespace) -> int:
     out = args.out / "index.html"
-    out.write_text(html.page(checks, traces))
-    print(f"wrote {out} ({len(checks)} check(s), {len(traces)} counterexample(s))")
+    try:
+        check_writable(out, "--out")
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    checks = read_checks(args.source)
+    cxs, notes = counterexamples(checks)
+    cxs += [html.Counterexample(read_trace(p), str(p), None) for p in args.trace]
+    try:
+        write_text(out, html.page(checks, cxs, notes=notes))
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        print(f"note: {note}")
+    print(f"wrote {out} ({len(checks)} check(s), {len(cxs)} counterexample(s))")
     return 0

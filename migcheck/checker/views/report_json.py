@@ -3,7 +3,8 @@
 The document is `{"tool", "schema_version", "ok", "checks": [report, ...]}`; its schema is
 `assets/report.schema.json` (validated in the tests).  `to_dict`/`from_dict` round-trip a
 Report, traces stored by file name; `record_last` keeps the latest report of each model and
-parameters for `migcheck report`.
+parameters for `migcheck report`, counterexamples included (a trace file may since have been
+overwritten by a run at other parameters).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from migcheck.checker import statusgraph, trace
 from migcheck.checker.files import write_text
 from migcheck.checker.report import (
     SCHEMA_VERSION,
@@ -25,9 +27,12 @@ from migcheck.checker.report import (
 SCHEMA_FILE = Path(__file__).parent / "assets" / "report.schema.json"
 
 
-def to_dict(report: Report) -> dict:
+def to_dict(report: Report, embed_traces: bool = False) -> dict:
+    """The JSON form; with `embed_traces`, each failed property's counterexample is included
+    (ITF, under "itf"), so the document does not depend on trace files that a later run may
+    overwrite."""
     m, c = report.model, report.coverage
-    return {
+    doc = {
         "tool": "migcheck",
         "engine": report.engine,
         "model": m.name,
@@ -71,12 +76,21 @@ def to_dict(report: Report) -> dict:
                                        for lay, what, where in a.changes]}
                     for name, a in m.actions.items()},
         "seconds": round(report.seconds, 3),
+        "links": dict(m.links),
+        "status_graph": (statusgraph.to_json(report.status_graph)
+                         if report.status_graph is not None else None),
     }
+    if embed_traces:
+        for r, out in zip(report.results, doc["results"], strict=True):
+            if r.trace is not None and r.verdict.failed:
+                out["itf"] = trace.to_json(r.trace)
+    return doc
 
 
 def from_dict(doc: dict) -> Report:
-    """A Report from its JSON form (traces are not loaded; `trace_file` names them).  Raises
-    KeyError, TypeError or ValueError on a malformed document."""
+    """A Report from its JSON form (embedded counterexamples are loaded; otherwise
+    `trace_file` names them).  Raises KeyError, TypeError or ValueError on a malformed
+    document."""
     cov = doc["coverage"]
     actions = {name: ActionInfo(str(a["actor"]), _site(a["source"]),
                                 tuple((str(lay), str(what), _site(where))
@@ -86,20 +100,24 @@ def from_dict(doc: dict) -> Report:
                       tuple(str(b) for b in doc.get("bounds", ())),
                       tuple((str(a["name"]), str(a["statement"]))
                             for a in doc.get("assumptions", ())),
-                      tuple(str(x) for x in doc.get("layers", ())), actions)
+                      tuple(str(x) for x in doc.get("layers", ())), actions,
+                      {str(k): str(v) for k, v in dict(doc.get("links", {})).items()})
     coverage = Coverage(bool(cov["complete"]), str(cov.get("method", "")),
                         str(cov.get("statement", "")), cov.get("states"),
                         cov.get("transitions"), cov.get("depth"),
                         float(cov.get("seconds") or 0.0), bool(cov.get("interrupted", False)))
     results = [PropertyResult(str(r["property"]), str(r["kind"]), str(r.get("statement", "")),
                               str(r.get("rests_on", "")), Verdict(r["verdict"]),
-                              str(r.get("method", "")), str(r.get("detail", "")), None,
+                              str(r.get("method", "")), str(r.get("detail", "")),
+                              trace.from_json(r["itf"]) if "itf" in r else None,
                               r.get("trace"), float(r.get("seconds") or 0.0),
                               tuple(str(w) for w in r.get("why", ())),
                               _site(r.get("site", ("", 0))))
                for r in doc["results"]]
+    status = doc.get("status_graph")
     return Report(str(doc.get("engine", "explore")), model, coverage, results,
-                  float(doc.get("seconds") or 0.0), tuple(str(n) for n in doc.get("notes", ())))
+                  float(doc.get("seconds") or 0.0), tuple(str(n) for n in doc.get("notes", ())),
+                  statusgraph.from_json(status) if status is not None else None)
 
 
 def _site(value: object) -> tuple[str, int]:
@@ -127,7 +145,7 @@ def record_last(reports: list[Report], path: Path) -> None:
     def key(c: dict) -> tuple:
         return (c.get("model"), json.dumps(c.get("params"), sort_keys=True), c.get("engine"))
 
-    fresh = {key(d): d for d in (to_dict(r) for r in reports)}
+    fresh = {key(d): d for d in (to_dict(r, embed_traces=True) for r in reports)}
     kept = []
     for c in old:
         if not isinstance(c, dict):

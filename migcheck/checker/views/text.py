@@ -44,6 +44,7 @@ STYLE = {
     Verdict.VIOLATED: "bold red",
     Verdict.NOT_WITNESSED: "bold red",
     Verdict.UNKNOWN: "yellow",
+    Verdict.NO_COUNTEREXAMPLE: "green",
     Verdict.NOT_APPLICABLE: "dim",
 }
 # The closing line's words, in its order: (verdict, one, many)
