@@ -36,7 +36,7 @@ def test_the_rp_kick_alone_does_not_fix_the_72_hang(capsys, tmp_path):
                        "0", "--property", "recover-exits", "--traces", str(tmp_path),
                        "--last", str(tmp_path / "last.json"))
     assert code == 1
-    assert "qemu-7.2+rp-kick" in out and "blocked: src:migration waits on rp_sem" in out
+    assert "qemu-7.2+rp-kick" in out and "blocked at the end: src:migration waits on rp_sem" in out
 
 
 def test_a_watchdog_thread_status_and_property_check_without_editing_the_package(capsys,

@@ -394,9 +394,15 @@ def decide(prop: Property, ctx: Context) -> Outcome:
     return decider(prop, ctx)
 
 
-def check_all(ctx: Context, props: list[Property]) -> list[Result]:
+OnProperty = Callable[[int, int, str], None]  # (i, n, name) as property i of n starts
+
+
+def check_all(ctx: Context, props: list[Property], on_property: OnProperty | None = None
+              ) -> list[Result]:
     results = []
-    for prop in props:
+    for i, prop in enumerate(props, 1):
+        if on_property is not None:
+            on_property(i, len(props), prop.name)
         started = time.perf_counter()
         outcome = (decide(prop, ctx) if ctx.graph.complete or settled(prop, ctx.graph)
                    else Outcome(Verdict.UNKNOWN, "exploration incomplete"))

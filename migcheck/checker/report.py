@@ -155,3 +155,38 @@ class Report:
         for r in self.results:
             out[r.verdict.value] = out.get(r.verdict.value, 0) + 1
         return out
+
+    def result(self, name: str) -> PropertyResult | None:
+        return next((r for r in self.results if r.name == name), None)
+
+    def exit_code_with(self, expectations: tuple[Expectation, ...]) -> int:
+        """With expectations, 0 exactly when every one is met (1 when one is not; 3 or 130
+        when one is undecided because the run was incomplete); without, `exit_code`."""
+        if not expectations:
+            return self.exit_code
+        met = [e.met_by(self.result(e.property)) for e in expectations]
+        if all(m is True for m in met):
+            return 0
+        if any(m is False for m in met):
+            return 1
+        return 130 if self.coverage.interrupted else 3
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """`--expect PROPERTY=violated|holds`: what a CI job knows the outcome must be (a known
+    bug still found, a fix still holding)."""
+
+    property: str
+    outcome: str  # one of OUTCOMES
+
+    OUTCOMES = ("violated", "holds")
+
+    def met_by(self, result: PropertyResult | None) -> bool | None:
+        """True or False; None when the verdict is undecided (unknown) or missing."""
+        if result is None or result.verdict in (Verdict.UNKNOWN, Verdict.NOT_APPLICABLE):
+            return None
+        return result.verdict.failed == (self.outcome == "violated")
+
+    def describe(self) -> str:
+        return f"{self.property}={self.outcome}"

@@ -13,7 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import WATCH, Context, check_all, evaluated, settled, watched
+from migcheck.checker.decide import (
+    WATCH,
+    Context,
+    OnProperty,
+    check_all,
+    evaluated,
+    settled,
+    watched,
+)
 from migcheck.checker.explore import Graph, Progress, explore
 from migcheck.checker.kinds import Property
 from migcheck.checker.native.build import NativeUnavailable
@@ -96,10 +104,14 @@ def run_check(
     properties: list[Property],
     progress: Progress | None = None,
     max_states: int | None = None,
+    on_property: OnProperty | None = None,
     explorer: str = "native",
     workers: int = 1,
 ) -> Report:
-    return check_graph(model, properties, progress, max_states, explorer, workers)[0]
+    """Explore, then decide each property; `progress` sees the graph as it grows (and once
+    more when it is complete), `on_property` each decision as it starts."""
+    return check_graph(model, properties, progress, max_states, on_property, explorer,
+                       workers)[0]
 
 
 def check_graph(
@@ -107,6 +119,7 @@ def check_graph(
     properties: list[Property],
     progress: Progress | None = None,
     max_states: int | None = None,
+    on_property: OnProperty | None = None,
     explorer: str = "native",
     workers: int = 1,
 ) -> tuple[Report, Graph]:
@@ -114,9 +127,11 @@ def check_graph(
     started = time.perf_counter()
     compiled = CompiledModel(model)
     graph, notes = explore_for(compiled, properties, explorer, workers, progress, max_states)
+    if progress is not None:
+        progress(graph, graph.seconds)
     if graph.domain_error is not None:
         raise out_of_domain(compiled, graph)
-    results = check_all(Context(compiled, graph), properties)
+    results = check_all(Context(compiled, graph), properties, on_property)
     if isinstance(graph, NativeGraph):  # peak memory after the decisions, too
         notes = [native_note(graph)]
 

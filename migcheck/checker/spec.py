@@ -138,7 +138,18 @@ def scalar(domain: Domain) -> Domain:
 class ActorKind(enum.Enum):
     THREAD = "thread"  # a thread of the implementation: weakly fair
     ENV = "env"  # the environment (a network): never obliged to act
-    ADMIN = "admin"  # the operator issuing commands: never obliged to act
+    ADMIN = "operator"  # the operator issuing commands: never obliged to act
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A bounded FIFO of messages held in a fixed-size tuple (`migcheck.checker.fifo`): slots
+    fill from the left and `empty` marks a free one.  Messages travel from `sender` to
+    `receiver` (sides, or lanes); traces write the queue as the list of its messages."""
+
+    empty: object
+    sender: str
+    receiver: str
 
 
 @dataclass(frozen=True)
@@ -150,13 +161,14 @@ class StateVar:
     lane: str  # the thread / channel / admin column a viewer shows it in
     event: str | None = None  # a side name: a change emits an event (the value's label) there
     role: str | None = None  # "bound": a counter that only limits the check (prove drops it)
+    queue: Queue | None = None  # a message channel: a FIFO in a tuple of slots
 
 
 @dataclass(frozen=True)
 class Actor:
     name: str
     kind: ActorKind
-    side: str  # where it lives, e.g. "src", "dst", "net", "admin"
+    side: str  # where it lives (a machine, the network, the operator)
     doc: str
     label: str = ""  # the implementation's own name for it (a thread name), where it has one
     pc: str | None = None  # sequential: the variable holding its program point

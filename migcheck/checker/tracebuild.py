@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from migcheck.checker.compile import CompiledModel, State
-from migcheck.checker.expr import Symbol, all_of
-from migcheck.checker.spec import Model
+from migcheck.checker.expr import Symbol, all_of, symbol
+from migcheck.checker.spec import ActorKind, Model
 from migcheck.checker.stuck import Diagnoser
-from migcheck.checker.trace import Step, Trace
+from migcheck.checker.trace import Channel, Step, Trace
 
 Path = Sequence[tuple[int | None, State]]
 
@@ -33,6 +33,26 @@ def plain(decoded: dict[str, object]) -> dict[str, object]:
         return v
 
     return {k: conv(v) for k, v in decoded.items()}
+
+
+def columns(model: Model) -> tuple[str, ...]:
+    """The actors' lanes in the order a sequence chart draws them: the operator's side first,
+    then every side in the order the model declares it, except that a side holding a channel
+    between two others sits between them (src, net, dst); within a side, its actors in order.
+    """
+    sides: list[str] = []
+    for actor in sorted(model.actors, key=lambda a: a.kind is not ActorKind.ADMIN):
+        if actor.side not in sides:
+            sides.append(actor.side)
+    for var in model.variables:
+        side = var.lane.split(":")[0]
+        q = var.queue
+        if q is None or side not in sides or side in (q.sender, q.receiver) \
+                or q.sender not in sides or q.receiver not in sides:
+            continue
+        sides.remove(side)
+        sides.insert(min(sides.index(q.sender), sides.index(q.receiver)) + 1, side)
+    return tuple(a.name for side in sides for a in model.actors if a.side == side)
 
 
 @dataclass
@@ -66,8 +86,25 @@ class TraceBuilder:
             out += self.compiled.actions[action].events
         return tuple(out)
 
+    @cached_property
+    def _queues(self) -> dict[str, str]:
+        """Channel variable -> the name of its empty marker."""
+        out = {}
+        for v in self.model.variables:
+            if v.queue is not None:
+                empty = symbol(v.queue.empty)
+                out[v.name] = empty.name if isinstance(empty, Symbol) else str(empty)
+        return out
+
+    def values(self, state: State) -> dict[str, object]:
+        """A state as a trace shows it: symbols by name, each channel as its messages."""
+        decoded = plain(self.model.decode(state))
+        for name, empty in self._queues.items():
+            decoded[name] = [m for m in decoded[name] if m != empty]  # type: ignore[attr-defined]
+        return decoded
+
     def step(self, action: int | None, before: State | None, after: State) -> Step:
-        decoded = plain(self.model.decode(after))
+        decoded = self.values(after)
         if action is None:
             return Step(decoded)
         act = self.compiled.actions[action]
@@ -104,5 +141,9 @@ class TraceBuilder:
             lanes={v.name: v.lane for v in model.variables},
             actors={a.name: a.name for a in model.actors},
             blocked=blocked,
+            channels={v.name: Channel(v.queue.sender, v.queue.receiver)
+                      for v in model.variables if v.queue is not None},
+            events={v.name: v.event for v in model.variables if v.event},
+            columns=columns(model),
             stuck=self._diagnoser.diagnose(states, end) if entries else None,
         )

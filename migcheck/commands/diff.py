@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             if missing:
                 raise UsageError(f"--on: {side.model.name} has no variable {missing[0]!r}")
     result = compare(base, other, on, args.limit)
-    out = console()
+    out = console(args)
     show(result, out)
     if args.json:
         write_text(args.json, json.dumps(to_dict(result), indent=1) + "\n")

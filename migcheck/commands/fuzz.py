@@ -5,8 +5,18 @@ from __future__ import annotations
 import argparse
 import time
 
+from rich.console import Console
+
+from migcheck.checker.report import Report
 from migcheck.commands.options import add_model_options, config_of, int_arg, load
-from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
+from migcheck.commands.outputs import (
+    add_output_options,
+    check_expectations,
+    check_outputs,
+    console,
+    emit,
+    exit_code,
+)
 
 HELP = "drive the model and the reference page core together with Hypothesis (random, shrunk)"
 
@@ -28,18 +38,24 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(args)
     built = load(config_of(args))
     model, props = built.model, list(built.properties)
-    out = console()
-    out.print(f"model {model.name}, {args.pages} pages: {args.examples} runs of up to"
-              f" {args.steps} steps, model and pagecore in lockstep (refinement and invariants"
-              " after every step)", highlight=False)
+    check_expectations(args, props)
+    out = console(args)
+    if not args.quiet:
+        out.print(f"model {model.name}, {args.pages} pages: {args.examples} runs of up to"
+                  f" {args.steps} steps, model and pagecore in lockstep (refinement and"
+                  " invariants after every step)", highlight=False)
     started = time.perf_counter()
     result = hypo.fuzz(model, props, companion_for(model), examples=args.examples,
                        seed=args.seed, steps=args.steps)
     report = hypo.report(model, props, result, args.examples, args.steps,
                          time.perf_counter() - started, has_companion=True)
-    report = emit(report, args, out, stem=f"{model.name}.fuzz")
-    if not result.ok:
-        out.print(f"shrunk sequence ({len(result.sequence)} model actions):")
-        for i, name in enumerate(result.sequence, 1):
-            out.print(f"  {i:3d}  {name}", highlight=False)
-    return report.exit_code
+    sequence = result.sequence if not result.ok else []
+
+    def shrunk(_: Report, console_: Console) -> None:
+        if sequence:
+            console_.print(f"shrunk sequence ({len(sequence)} model actions):")
+            for i, name in enumerate(sequence, 1):
+                console_.print(f"  {i:3d}  {name}", highlight=False)
+
+    report = emit(report, args, out, stem=f"{model.name}.fuzz", details=shrunk)
+    return exit_code(report, args)

@@ -1,10 +1,12 @@
-"""`migcheck trace FILE`: draw a saved counterexample as lanes (threads, channel, admin)."""
+"""`migcheck trace FILE`: draw a saved counterexample as lanes (threads, channel, admin).
+
+Any ITF trace is shown (Apalache's and Quint's too: sets, maps, records, lists); migcheck's
+own carry the step metadata (actors, actions, blocked threads) that makes the lanes.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,12 +17,14 @@ from migcheck.checker.spin import TrailError, replay_actions, to_trace
 from migcheck.checker.trace import Trace, TraceFileError, load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
+from migcheck.commands import terminal
 from migcheck.commands.options import load as load_model
 from migcheck.model.config import Config
 
-HELP = ("show a saved counterexample (ITF JSON, or a SPIN trail of an exported model) as"
-        " lanes, one row per step")
+HELP = ("show a saved counterexample (any ITF JSON trace, or a SPIN trail of an exported"
+        " model) as lanes, one row per step")
 MIN_WIDTH = 60
+MAX_WIDTH = terminal.MAX_WIDTH
 
 
 def width_arg(text: str) -> int:
@@ -28,27 +32,19 @@ def width_arg(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--width must be an integer, not {text!r}") from None
-    if value < MIN_WIDTH:
-        raise argparse.ArgumentTypeError(f"--width must be at least {MIN_WIDTH}")
+    if not MIN_WIDTH <= value <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH}")
     return value
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="a trace saved by `migcheck check` (*.itf.json), or"
-                                           " SPIN's trail of `migcheck export` (*.pml.trail)")
+    p.add_argument("file", type=Path,
+                   help="an ITF trace, e.g. one saved by `migcheck check` (*.itf.json), or"
+                        " SPIN's trail of `migcheck export` (*.pml.trail)")
     p.add_argument("--diff", action="store_true",
                    help="only what changes at each step (no full initial / final state)")
     p.add_argument("--width", type=width_arg, default=None, metavar="N",
-                   help="columns to fit (default: the terminal's, or 100)")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                   help="colours: auto = on a terminal unless NO_COLOR is set")
-
-
-def use_colour(choice: str) -> bool:
-    """Colour only on a terminal and without NO_COLOR (https://no-color.org), unless forced."""
-    if choice != "auto":
-        return choice == "always"
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+                   help="columns to fit (default: COLUMNS, the terminal's width, or 100)")
 
 
 def from_trail(trail: Path) -> Trace:
@@ -79,10 +75,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if not trace.steps:
         raise UsageError(f"{args.file}: the trace has no states")
-    width = args.width
-    if width is None:
-        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-        width = max(width, MIN_WIDTH)
-    sys.stdout.write(lanes.render(trace, width=width, colour=use_colour(args.color),
+    width = max(terminal.width(args.width), MIN_WIDTH)
+    sys.stdout.write(lanes.render(trace, width=width,
+                                  colour=terminal.use_colour(args.color),
                                   diff_only=args.diff, path=str(args.file)))
     return 0

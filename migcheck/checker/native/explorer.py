@@ -136,8 +136,12 @@ class NativeGraph:
 
     @property
     def max_depth(self) -> int:
-        depth = self.depths()
-        return int(depth.max()) if len(depth) else 0
+        """The depth of the last state found (BFS numbers states by depth): cheap."""
+        parent = self._arrays()["parent"]
+        node, depth = self.n - 1, 0
+        while node > 0:
+            node, depth = int(parent[node]), depth + 1
+        return depth
 
     def depths(self) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.int32)

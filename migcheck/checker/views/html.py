@@ -80,7 +80,7 @@ def trace_data(trace: Trace, links: dict[str, str] | None = None) -> dict:
         })
     return {"model": trace.model, "property": trace.property, "kind": trace.kind,
             "summary": trace.summary, "loop_start": trace.loop_start,
-            "status_names": list(lane_view.STATE_VARS), "groups": var_groups(trace),
+            "status_names": list(trace.events), "groups": var_groups(trace),
             "steps": steps}
 
 

@@ -8,12 +8,13 @@ at the given bound, so they are real runs, in the explorer's trace format.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import z3
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import STUCK
-from migcheck.checker.explore import StateGraph, explore
+from migcheck.checker.decide import STUCK, OnProperty
+from migcheck.checker.explore import Progress, StateGraph, explore
 from migcheck.checker.expr import Var, all_of, lift
 from migcheck.checker.kinds import (
     Invariant,
@@ -111,14 +112,21 @@ def make_trace(compiled: CompiledModel, prop: Property, kind: str, path: bmc.Pat
 
 def run_prove(model: Model, properties: list[Property], depth: int = 40,
               timeout_s: float = 300.0, unbounded: bool = True,
-              liveness_by: str = "ranking") -> Report:
+              liveness_by: str = "ranking", progress: Progress | None = None,
+              on_phase: Callable[[str], None] | None = None,
+              on_property: OnProperty | None = None) -> Report:
     """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
-    bound) or "path-bound" (only that; benchmarks/prove.py compares the two)."""
+    bound) or "path-bound" (only that; benchmarks/prove.py compares the two).  `progress`
+    sees the guiding exploration, `on_phase` the induction, `on_property` each property."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
-    graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
+    graph = explore(compiled, progress=progress)  # a guide: suggests lemmas and rankings
+    if progress is not None:
+        progress(graph, graph.seconds)
     if graph.domain_error is not None:  # the explorer already met a concrete violation
         raise out_of_domain(compiled, graph)
+    if on_phase is not None:
+        on_phase("proving the invariant by induction")
     enc = Encoder(model, abstract=unbounded)
     rows = lemmas.slot_rows(enc, graph.states)
     reach = Reach(rows)
@@ -130,7 +138,9 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
     conc = Encoder(model, abstract=False)
     notes = check_domains(proof, domains, conc, compiled, depth, timeout_s)
     results = []
-    for prop in properties:
+    for i, prop in enumerate(properties, 1):
+        if on_property is not None:
+            on_property(i, len(properties), prop.name)
         t0 = time.perf_counter()
         goal = proof.results.get(prop.name)
         if goal is None and not isinstance(prop, Sometimes):
