@@ -181,7 +181,8 @@ def test_junit_times_add_up_to_the_run(qemu72_run):
     root = ET.parse(j).getroot()
     (suite,) = root.findall("testsuite")
     total = float(root.get("time"))
-    assert abs(total - seconds) <= 0.01 * seconds
+    # the run inside the command: all but building the model and writing the files
+    assert 0.8 * seconds <= total <= seconds
     assert float(suite.get("time")) == total
     cases = sum(float(c.get("time")) for c in suite.iter("testcase"))
     explored = float(next(p.get("value") for p in suite.iter("property")
