@@ -46,6 +46,7 @@ typedef struct {
     uint64_t xcap;
     uint32_t *dst; act_t *eact; uint64_t ne, ecap;
     uint64_t expanded, self_loops;       /* states [0, expanded) have their edges */
+    uint64_t next;                       /* n once the round is finished */
 } Graph;
 
 typedef struct {
@@ -359,6 +360,7 @@ int mc_number(Graph *g, Table **tables, uint32_t parts, Slice **slices, int nsli
     g->ecap = c;
     uint64_t head[256] = {0};
     if (parts > 256) return -3;
+    g->next = g->n;  /* n itself moves in mc_finish: a round cut short leaves no half state */
     for (uint64_t done = 0; done < pending; done++) {
         uint32_t best = UNSET;
         for (uint32_t q = 0; q < parts; q++) {
@@ -367,7 +369,7 @@ int mc_number(Graph *g, Table **tables, uint32_t parts, Slice **slices, int nsli
                 (best == UNSET || t->pend_seq[head[q]] < tables[best]->pend_seq[head[best]]))
                 best = q;
         }
-        tables[best]->pend_index[head[best]++] = (uint32_t)g->n++;
+        tables[best]->pend_index[head[best]++] = (uint32_t)g->next++;
     }
     return 0;
 }
@@ -394,6 +396,7 @@ void mc_edges(Graph *g, Table **tables, uint32_t parts, const Slice *o, uint64_t
 
 /* the round is done: count its edges, self-loops and expanded states */
 void mc_finish(Graph *g, Slice **slices, int nslices) {
+    g->n = g->next;
     for (int k = 0; k < nslices; k++) {
         g->ne += slices[k]->ns;
         g->self_loops += slices[k]->self_loops;
