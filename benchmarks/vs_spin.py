@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import shutil
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from pathlib import Path
 from measure import last_json, load_baseline, machine, python, run, save_baseline, today
 from rich.console import Console
 from rich.table import Table
+
+from migcheck.checker.spin import verify
 
 BASELINE = Path(__file__).with_name("vs_spin.baseline.json")
 ROWS = [(2, 1), (2, 2), (3, 2)]
@@ -80,32 +81,12 @@ print(json.dumps({{"states": r.coverage.states, "transitions": r.coverage.transi
 """
 
 
-def spin_run(folder: Path, cc_flags: tuple[str, ...], states: int) -> dict:
-    cc = shutil.which("cc") or shutil.which("gcc") or "cc"
-    for cmd in (["spin", "-a", "model.pml"], [cc, *cc_flags, "-o", "pan", "pan.c"]):
-        done = run(cmd, cwd=folder)
-        if done.code != 0:
-            raise RuntimeError(f"{' '.join(cmd)}: {done.output[-1000:]}")
-    width = max(24, math.ceil(math.log2(states * 2)))
-    depth = 1_000_000
-    while True:
-        done = run(["./pan", f"-m{depth}", f"-w{width}"], cwd=folder)
-        if "max search depth too small" not in done.output:
-            break
-        depth *= 10
-
-    def number(pattern: str) -> float:
-        found = re.search(pattern, done.output)
-        if not found:
-            raise RuntimeError(f"pan printed no {pattern!r}:\n{done.output[-2000:]}")
-        return float(found.group(1))
-
-    stored = int(number(r"(\d+) states, stored"))
-    if int(number(r"errors: (\d+)")):
-        raise RuntimeError(f"SPIN found an error:\n{done.output[-2000:]}")
-    memory = number(r"([\d.]+)\s+actual memory usage for states")
-    return {"states": stored, "transitions": int(number(r"(\d+) transitions")),
-            "cpu": done.cpu, "peak": done.peak_mb, "bytes": memory * 2**20 / stored}
+def spin_run(pml: Path, cc_flags: tuple[str, ...], states: int) -> dict:
+    r = verify(pml, cc_flags, hash_bits=max(24, math.ceil(math.log2(states * 2))))
+    if r.errors:
+        raise RuntimeError(f"SPIN found an error:\n{r.output[-2000:]}")
+    return {"states": r.stored, "transitions": r.transitions, "cpu": r.cpu_seconds,
+            "peak": r.peak_rss_mb, "bytes": r.state_bytes}
 
 
 def measure(pages: int, failures: int) -> dict[str, dict]:
@@ -123,7 +104,7 @@ def measure(pages: int, failures: int) -> dict[str, dict]:
         if done.code != 0:
             raise RuntimeError(done.output)
         for name, flags in SPIN.items():
-            out[name] = spin_run(folder, flags, states)
+            out[name] = spin_run(folder / "model.pml", flags, states)
     for name in ("migcheck check", "SPIN default", "SPIN COLLAPSE"):
         if out[name]["states"] != states:
             raise RuntimeError(f"{name} has {out[name]['states']:,} states, migcheck {states:,}")

@@ -34,7 +34,7 @@ class SpinRun:
     matched: int
     transitions: int  # stored + matched: one more than migcheck's (SPIN counts the initial)
     errors: int
-    vector_bytes: int  # SPIN's state vector
+    state_bytes: float  # SPIN's "actual memory usage for states", per stored state
     cpu_seconds: float  # of pan alone (the search)
     peak_rss_mb: float  # of pan alone
     output: str
@@ -49,9 +49,10 @@ def available() -> str | None:
     return None
 
 
-def verify(pml: Path, cc_flags: tuple[str, ...] = ("-O2",), pan_flags: tuple[str, ...] = (),
+def verify(pml: Path, cc_flags: tuple[str, ...] = ("-O2",), hash_bits: int = 24,
            timeout: float = 3600) -> SpinRun:
-    """spin -a, compile pan.c, run pan (in pml's folder); its statistics."""
+    """spin -a, compile pan.c, run pan (in pml's folder; 2**hash_bits hash slots, the depth
+    limit raised until the search fits); its statistics."""
     folder = pml.parent
     cc = shutil.which("cc") or shutil.which("gcc") or "cc"
 
@@ -63,22 +64,29 @@ def verify(pml: Path, cc_flags: tuple[str, ...] = ("-O2",), pan_flags: tuple[str
 
     run(["spin", "-a", pml.name])
     run([cc, *cc_flags, "-o", "pan", "pan.c"])
-    with (folder / "pan.out").open("w+") as log:  # pan's own rusage: wait4 on it alone
-        proc = subprocess.Popen(["./pan", *pan_flags], cwd=folder, stdout=log,
-                                stderr=subprocess.STDOUT)
-        _, _, usage = os.wait4(proc.pid, 0)
-        proc.returncode = 0
-        log.seek(0)
-        out = log.read()
+    depth = 100_000
+    while True:
+        with (folder / "pan.out").open("w+") as log:  # pan's own rusage: wait4 on it alone
+            proc = subprocess.Popen(["./pan", f"-m{depth}", f"-w{hash_bits}"], cwd=folder,
+                                    stdout=log, stderr=subprocess.STDOUT)
+            _, _, usage = os.wait4(proc.pid, 0)
+            proc.returncode = 0
+            log.seek(0)
+            out = log.read()
+        if "max search depth too small" not in out:
+            break
+        depth *= 10
 
-    def number(pattern: str) -> int:
+    def number(pattern: str) -> float:
         found = re.search(pattern, out)
-        return int(found.group(1)) if found else 0
+        return float(found.group(1)) if found else 0.0
 
+    stored = int(number(r"(\d+) states, stored"))
     return SpinRun(
-        stored=number(r"(\d+) states, stored"), matched=number(r"(\d+) states, matched"),
-        transitions=number(r"(\d+) transitions \(= stored\+matched\)"),
-        errors=number(r"errors: (\d+)"), vector_bytes=number(r"State-vector (\d+) byte"),
+        stored=stored, matched=int(number(r"(\d+) states, matched")),
+        transitions=int(number(r"(\d+) transitions \(= stored\+matched\)")),
+        errors=int(number(r"errors: (\d+)")),
+        state_bytes=number(r"([\d.]+)\s+actual memory usage for states") * 2**20 / max(stored, 1),
         cpu_seconds=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
         output=out)
 

@@ -3,14 +3,13 @@
 Every scalar position of a state (a variable, or one element of a tuple-valued variable) is a
 *slot* of `width` bits holding `value - lo`, where lo..hi is its domain.  Slots are laid out
 in variable order and never straddle a word, so reading one is a shift and a mask.  The same
-layout serves the generated C code, the vectorised projections over packed states and the
-conversion back to the state tuples the rest of migcheck reads.
+layout serves the generated C code, the projections over packed states and the conversion
+back to the state tuples the rest of migcheck reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -89,10 +88,6 @@ class Layout:
             var_slots.append(tuple(mine))
         return Layout(tuple(slots), word + 1, tuple(var_slots), tuple(sizes))
 
-    @cached_property
-    def bits(self) -> int:
-        return sum(s.width for s in self.slots)
-
     def pack(self, state: tuple) -> list[int]:
         out = [0] * self.words
         for slot, value in zip(self.slots, self._flat(state), strict=True):
@@ -127,8 +122,3 @@ class Layout:
                 out.append(tuple(values[k:k + size]))
                 k += size
         return tuple(out)
-
-    def column(self, states: np.ndarray, slot: Slot) -> np.ndarray:
-        """The value of `slot` in every packed state (an (n, words) uint64 array)."""
-        raw = (states[:, slot.word] >> np.uint64(slot.shift)) & np.uint64(slot.mask)
-        return raw.astype(np.int64) + slot.lo
