@@ -106,7 +106,9 @@ class Context:
 
     @cached_property
     def edge_actor(self) -> np.ndarray:
-        return np.array(self.compiled.action_actor, dtype=np.int64)[self.act]
+        actors = len(self.model.actors)
+        kind = np.uint8 if actors <= 256 else np.int32  # per edge: keep it small
+        return np.array(self.compiled.action_actor, dtype=kind)[self.act]
 
     @cached_property
     def builder(self) -> TraceBuilder:
@@ -118,7 +120,7 @@ class Context:
         indptr = self._arrays.indptr
         if indptr is None:
             indptr = forward(self.src, self.dst, self.n).indptr
-        kinds = self.edge_actor.astype(np.uint8) if len(self.model.actors) <= 256 else None
+        kinds = self.edge_actor if self.edge_actor.dtype == np.uint8 else None
         return Csr(indptr, np.ascontiguousarray(self.dst, dtype=np.int32), kinds)
 
     @cached_property
