@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from migcheck.checker.files import OutputError
+from migcheck.checker.inputs import InputError
 from migcheck.checker.spec import ModelError
 
 COMMANDS = ("check", "models", "properties", "trace", "report", "graph", "validate", "replay",
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
-    except (UsageError, OutputError, ModelError) as exc:
+    except (UsageError, OutputError, InputError, ModelError) as exc:
         print(f"migcheck: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

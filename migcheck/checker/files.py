@@ -10,9 +10,12 @@ path `-` means standard output.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STDOUT = "-"
@@ -71,3 +74,24 @@ def write_text(path: Path | str, text: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def locked(path: Path | str) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of `path`: the lock is taken on the
+    file's folder (made if needed), so it leaves no lock file behind and is released when
+    the process ends, however it ends.  Where the file system has no locks, runs unlocked."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # no locking here (some network file systems): the rename stays atomic
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -11,11 +11,26 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migcheck.checker.expr import Symbol
 from migcheck.checker.files import write_text
+from migcheck.checker.inputs import (
+    MAX_INT,
+    MISSING,
+    InputError,
+    ShapeError,
+    expect,
+    items,
+    join,
+    kind_of,
+    load_json,
+    member,
+    string_map,
+    strings,
+)
 from migcheck.checker.spec import Call
 
 FORMAT = "ITF"
@@ -74,7 +89,7 @@ class Trace:
         return [k for k in after if after[k] != before.get(k)]
 
 
-class TraceFileError(ValueError):
+class TraceFileError(InputError):
     """A trace file that cannot be read."""
 
 
@@ -90,14 +105,20 @@ def _to_itf(value: object) -> object:
     return value
 
 
-def _from_itf(value: object) -> object:
-    if isinstance(value, dict):
+def _from_itf(value: object, where: str) -> object:
+    """A state value: a boolean, an integer, a name, or a tuple of those (`#tup`); a big
+    integer is `#bigint` (bounded like every integer we read)."""
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
         if "#tup" in value:
-            return tuple(_from_itf(v) for v in value["#tup"])
+            return tuple(items(value["#tup"], join(where, "#tup"), _from_itf))
         if "#bigint" in value:
-            return int(value["#bigint"])
-        raise TraceFileError(f"unsupported ITF value {value!r}")
-    return value
+            digits = str(expect(value["#bigint"], str, join(where, "#bigint")))
+            if not re.fullmatch(r"-?[0-9]{1,19}", digits) or abs(int(digits)) > MAX_INT:
+                raise ShapeError(where, "#bigint is not an integer in range")
+            return int(digits)
+    raise ShapeError(where, f"unsupported ITF value ({kind_of(value)})")
 
 
 def to_json(trace: Trace) -> dict:
@@ -142,42 +163,71 @@ def save(trace: Trace, path: Path) -> Path:
     return path
 
 
-def from_json(doc: object) -> Trace:
+def from_json(doc: object, name: str = "trace") -> Trace:
+    """A Trace from its ITF form; TraceFileError (naming `name` and the JSON path) if `doc`
+    is not one."""
     try:
-        meta = doc["#meta"]  # type: ignore[index]
-        names = list(doc["vars"])  # type: ignore[index]
-        steps = []
-        blocked = []
-        for i, raw in enumerate(doc["states"]):  # type: ignore[index]
-            smeta = raw.get("#meta", {})
-            state = {k: _from_itf(raw[k]) for k in names}
-            events = tuple((e["side"], e["status"]) for e in smeta.get("events", ()))
-            reply = smeta.get("reply")
-            call = smeta.get("call")
-            if call is not None:
-                call = Call(str(call["target"]), str(call["name"]),
-                            tuple((str(k), v) for k, v in dict(call.get("args", {})).items()))
-            steps.append(Step(state, smeta.get("action"), smeta.get("actor"),
-                              smeta.get("cites"), call,
-                              None if reply in (None, "ok") else reply, events))
-            blocked += [(i, b["actor"], b["on"]) for b in smeta.get("blocked", ())]
-        return Trace(
-            model=meta.get("source", "?"), property=meta.get("property", "?"),
-            kind=meta.get("kind", "?"), steps=tuple(steps), params=meta.get("params", {}),
-            loop_start=doc.get("loop"), summary=meta.get("description", ""),  # type: ignore[union-attr]
-            engine=meta.get("engine", "?"), lanes=meta.get("lanes", {}),
-            actors=meta.get("actors", {}), blocked=tuple(blocked))
-    except TraceFileError:
-        raise
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise TraceFileError(f"not a migcheck/ITF trace: missing or malformed {exc}") from None
+        return _trace(doc)
+    except ShapeError as exc:
+        raise TraceFileError(f"{name}: not a migcheck/ITF trace: {exc}") from None
+
+
+def _trace(doc: object) -> Trace:
+    meta = member(doc, "#meta", dict, "")
+    names = strings(member(doc, "vars", list, ""), "vars")
+    raw_states = member(doc, "states", list, "")
+    steps, blocked = [], []
+    for i, raw in enumerate(raw_states):  # type: ignore[arg-type]
+        where = f"states[{i}]"
+        expect(raw, dict, where)
+        smeta = member(raw, "#meta", dict, where, {})
+        mwhere = join(where, "#meta")
+        state = {k: _from_itf(member(raw, k, object, where), join(where, k)) for k in names}
+        events = tuple(items(member(smeta, "events", list, mwhere, []), join(mwhere, "events"),
+                             lambda e, w: (_text(e, "side", w), _text(e, "status", w))))
+        call = member(smeta, "call", dict, mwhere, None)
+        if call is not None:
+            cwhere = join(mwhere, "call")
+            args = member(call, "args", dict, cwhere, {})
+            call = Call(_text(call, "target", cwhere), _text(call, "name", cwhere),
+                        tuple((k, expect(v, (bool, int, str), join(cwhere, k)))
+                              for k, v in args.items()))  # type: ignore[union-attr]
+        reply = member(smeta, "reply", str, mwhere, None)
+        steps.append(Step(state, _optional(smeta, "action", mwhere),
+                          _optional(smeta, "actor", mwhere), _optional(smeta, "cites", mwhere),
+                          call, None if reply in (None, "ok") else reply, events))
+        blocked += items(member(smeta, "blocked", list, mwhere, []), join(mwhere, "blocked"),
+                         lambda b, w, i=i: (i, _text(b, "actor", w), _text(b, "on", w)))
+    loop = member(doc, "loop", int, "", None)
+    if loop is not None and not 0 <= loop < len(steps):  # type: ignore[operator]
+        raise ShapeError("loop", f"{loop} is not the index of a state")
+    params = member(meta, "params", dict, "#meta", {})
+    for k, v in params.items():  # type: ignore[union-attr]
+        expect(v, (bool, int, str), f"#meta.params.{k}")
+    return Trace(
+        model=_text(meta, "source", "#meta", "?"), property=_text(meta, "property", "#meta", "?"),
+        kind=_text(meta, "kind", "#meta", "?"), steps=tuple(steps), params=dict(params),
+        loop_start=loop, summary=_text(meta, "description", "#meta", ""),  # type: ignore[arg-type]
+        engine=_text(meta, "engine", "#meta", "?"),
+        lanes=string_map(member(meta, "lanes", dict, "#meta", {}), "#meta.lanes"),
+        actors=string_map(member(meta, "actors", dict, "#meta", {}), "#meta.actors"),
+        blocked=tuple(blocked))
+
+
+def _text(obj: object, key: str, where: str, default: object = MISSING) -> str:
+    return str(member(obj, key, str, where, default))
+
+
+def _optional(obj: object, key: str, where: str) -> str | None:
+    value = member(obj, key, str, where, None)
+    return None if value is None else str(value)
 
 
 def load(path: Path) -> Trace:
+    """The trace saved in `path` (TraceFileError, one line naming the file, if it is not
+    one: unreadable, too large, not UTF-8, not JSON, or not a trace)."""
     try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise TraceFileError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise TraceFileError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    return from_json(doc)
+        doc = load_json(path)
+    except InputError as exc:
+        raise TraceFileError(str(exc)) from None
+    return from_json(doc, str(path))

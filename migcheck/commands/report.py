@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from migcheck.checker.trace import Trace, TraceFileError, load
-from migcheck.checker.views import html
+from migcheck.checker.files import check_writable, write_text
+from migcheck.checker.inputs import InputError
+from migcheck.checker.trace import Trace, load
+from migcheck.checker.views import html, report_json
 from migcheck.cli import UsageError
 
 HELP = "write an HTML report (verdicts, sequence diagrams, step viewer) of the last checks"
@@ -24,37 +25,20 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="also show this saved trace (repeatable)")
 
 
-def read_checks(path: Path) -> list[dict]:
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror} (run `migcheck check` first)"
-                         ) from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    checks = doc.get("checks") if isinstance(doc, dict) else None
-    if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
-        raise UsageError(f"{path} holds no migcheck checks (expected a \"checks\" list)")
-    return checks
-
-
-def read_trace(path: Path) -> Trace:
-    try:
-        return load(path)
-    except TraceFileError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def run(args: argparse.Namespace) -> int:
-    checks = read_checks(args.source)
+    out = args.out / "index.html"
+    check_writable(out, "--out")
+    try:
+        checks = [report_json.to_dict(r) for r in report_json.read(args.source)]
+    except InputError as exc:
+        hint = " (run `migcheck check` first)" if not args.source.exists() else ""
+        raise UsageError(f"{exc}{hint}") from None
     traces: list[tuple[Trace, str]] = []
     for check in checks:
-        for r in check.get("results", []):
-            if r.get("trace"):
-                traces.append((read_trace(Path(r["trace"])), r["trace"]))
-    traces += [(read_trace(p), str(p)) for p in args.trace]
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / "index.html"
-    out.write_text(html.page(checks, traces))
+        for r in check["results"]:
+            if r["trace"]:
+                traces.append((load(Path(r["trace"])), r["trace"]))
+    traces += [(load(p), str(p)) for p in args.trace]
+    write_text(out, html.page(checks, traces))
     print(f"wrote {out} ({len(checks)} check(s), {len(traces)} counterexample(s))")
     return 0
