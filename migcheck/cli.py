@@ -1,8 +1,9 @@
 """`migcheck`: the command line.  Each subcommand lives in migcheck/commands/<name>.py.
 
 Exit codes: 0 all checked properties hold, 1 a property is violated, 2 bad input (one line
-on stderr, never a traceback), 3 unknown (e.g. a proof neither succeeded nor failed),
-130 interrupted.
+on stderr, never a traceback), 3 unknown (e.g. a proof neither succeeded nor failed, or out
+of memory), 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: the summary of what was done
+is printed and the output files are written, marked incomplete.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import importlib
 import sys
 
+from migcheck.checker import interrupts
 from migcheck.checker.files import OutputError
 from migcheck.checker.inputs import InputError
 from migcheck.checker.spec import ModelError
@@ -41,17 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return int(args.run(args))
-    except (UsageError, OutputError, InputError, ModelError) as exc:
-        print(f"migcheck: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("migcheck: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+    with interrupts.handling():
+        try:
+            args = build_parser().parse_args(argv)
+            code = int(args.run(args))
+        except (UsageError, OutputError, InputError, ModelError) as exc:
+            print(f"migcheck: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("migcheck: interrupted", file=sys.stderr)
+            return interrupts.exit_code()
+        except MemoryError:
+            print("migcheck: out of memory (a smaller bound, --pages or --failures, needs"
+                  " less)", file=sys.stderr)
+            return 3
+        except BrokenPipeError:
+            return 0
+        return interrupts.exit_code() if interrupts.received() else code
 
 
 if __name__ == "__main__":

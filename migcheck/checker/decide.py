@@ -53,6 +53,7 @@ class Result:
     detail: str
     trace: Trace | None
     seconds: float
+    interrupted: bool = False  # not decided: the run was interrupted first
 
 
 @dataclass
@@ -332,12 +333,21 @@ def decide(prop: Property, ctx: Context) -> Outcome:
     return decider(prop, ctx)
 
 
+INTERRUPTED = "interrupted before it was decided"
+
+
 def check_all(ctx: Context, props: list[Property]) -> list[Result]:
-    results = []
+    """Decide every property; on an interrupt (KeyboardInterrupt) the ones not yet decided
+    are unknown and marked `interrupted`."""
+    results: list[Result] = []
     for prop in props:
         started = time.perf_counter()
-        outcome = (decide(prop, ctx) if ctx.graph.complete
-                   else Outcome(Verdict.UNKNOWN, "exploration incomplete"))
+        try:
+            outcome = (decide(prop, ctx) if ctx.graph.complete
+                       else Outcome(Verdict.UNKNOWN, "exploration incomplete"))
+        except KeyboardInterrupt:
+            return results + [Result(p, Verdict.UNKNOWN, INTERRUPTED, None, 0.0, True)
+                              for p in props[len(results):]]
         results.append(Result(prop, outcome.verdict, outcome.detail, outcome.trace,
                               time.perf_counter() - started))
     return results

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 STDOUT = "-"
 
@@ -57,23 +59,52 @@ def write_text(path: Path | str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    f, tmp = open_beside(path)
+    try:
+        f.write(text)
+        commit(f, tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        discard(f, tmp)
+
+
+def open_beside(path: Path | str) -> tuple[IO[str], str]:
+    """A new text file with a unique temporary name in `path`'s folder (made if needed), to be
+    `commit`ted over `path` (or `discard`ed)."""
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name[:200]}.", suffix=".tmp", dir=p.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+    os.fchmod(fd, _mode(p))  # mkstemp makes it private; the result is not
+    return os.fdopen(fd, "w", encoding="utf-8"), tmp
+
+
+def _mode(path: Path) -> int:
+    """The permissions `path` has, or a new file gets under the umask."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except OSError as exc:
-        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def commit(f: IO[str], tmp: str, path: Path | str) -> None:
+    """Flush `f` to disk and rename it over `path`: readers see the old file or the new one."""
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
+    os.replace(tmp, path)
+
+
+def discard(f: IO[str], tmp: str) -> None:
+    """Close `f` and remove its temporary file if it was not committed (no stale files)."""
+    f.close()
+    if os.path.exists(tmp):
+        os.unlink(tmp)
 
 
 @contextmanager

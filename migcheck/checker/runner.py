@@ -31,16 +31,20 @@ class OutOfDomain(ModelError):
         self.trace = trace
 
 
-def coverage(graph: Graph) -> Coverage:
+def coverage(graph: Graph, undecided: int = 0) -> Coverage:
+    """What the run covered; `undecided` properties were left when an interrupt came after
+    the exploration."""
     if graph.complete:
         statement = (f"exhaustive: all {graph.n:,} reachable states within the bound"
                      " (exact state storage, no hashing)")
+        if undecided:
+            statement += f"; INTERRUPTED before {undecided} properties were decided"
     else:
         why = "interrupted" if graph.interrupted else "stopped at the state limit"
         statement = (f"INCOMPLETE ({why}): {graph.expanded:,} states expanded; verdicts are"
                      " unknown")
     return Coverage(graph.complete, METHOD, statement, graph.n, graph.transitions,
-                    graph.max_depth, graph.seconds, graph.interrupted)
+                    graph.max_depth, graph.seconds, graph.interrupted or undecided > 0)
 
 
 def run_check(
@@ -56,9 +60,12 @@ def run_check(
         raise out_of_domain(compiled, graph)
     results = check_all(Context(compiled, graph), properties)
     method = "exhaustive within the bound" if graph.complete else "incomplete exploration"
+    undecided = sum(r.interrupted for r in results)
     return Report(
-        engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
-        results=[PropertyResult.of(r.property, r.verdict, method, r.detail, r.trace, r.seconds)
+        engine="explore", model=ModelInfo.of(model), coverage=coverage(graph, undecided),
+        results=[PropertyResult.of(r.property, r.verdict,
+                                   "interrupted" if r.interrupted else method, r.detail,
+                                   r.trace, r.seconds)
                  for r in results],
         seconds=time.perf_counter() - started)
 

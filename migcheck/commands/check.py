@@ -10,7 +10,7 @@ from rich.console import Console
 from migcheck.checker.runner import OutOfDomain, run_check
 from migcheck.checker.views import text
 from migcheck.cli import UsageError
-from migcheck.commands.options import add_model_options, config_of, load, select
+from migcheck.commands.options import add_model_options, config_of, int_arg, load, select
 from migcheck.commands.outputs import add_output_options, check_outputs, console, emit
 
 HELP = "check a model version against the properties (exhaustive, within the bound)"
@@ -21,7 +21,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="check only this property (repeatable)")
     add_output_options(p)
-    p.add_argument("--max-states", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--max-states", type=int_arg("--max-states", 0), default=None,
+                   help=argparse.SUPPRESS)
 
 
 def progress_printer(out: Console):  # type: ignore[no-untyped-def]

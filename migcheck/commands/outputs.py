@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
+from migcheck.checker import interrupts
 from migcheck.checker.files import OutputError, check_writable
 from migcheck.checker.report import Report
 from migcheck.checker.runner import save_traces
@@ -50,7 +52,21 @@ def console() -> Console:
 
 def emit(report: Report, args: argparse.Namespace, out: Console, stem: str | None = None
          ) -> Report:
-    """Save the counterexamples, print the summary and them, write the requested files."""
+    """Save the counterexamples, print the summary and them, write the requested files.  A
+    signal received meanwhile waits until all is written; one received earlier marks the
+    report interrupted (by that signal)."""
+    with interrupts.deferred():
+        return _emit(_signalled(report), args, out, stem)
+
+
+def _signalled(report: Report) -> Report:
+    signum = interrupts.received()
+    if signum is None:
+        return report
+    return replace(report, coverage=replace(report.coverage, interrupted=True, signal=signum))
+
+
+def _emit(report: Report, args: argparse.Namespace, out: Console, stem: str | None) -> Report:
     traces = getattr(args, "traces", None)
     if traces is not None:
         report = save_traces(report, traces, stem)

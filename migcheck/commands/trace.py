@@ -8,12 +8,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from migcheck.checker.trace import TraceFileError, load
+from migcheck.checker.trace import load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
 
 HELP = "show a saved counterexample (ITF JSON) as lanes, one row per step"
-MIN_WIDTH = 60
+MIN_WIDTH, MAX_WIDTH = 60, 1000
 
 
 def width_arg(text: str) -> int:
@@ -21,8 +21,8 @@ def width_arg(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--width must be an integer, not {text!r}") from None
-    if value < MIN_WIDTH:
-        raise argparse.ArgumentTypeError(f"--width must be at least {MIN_WIDTH}")
+    if not MIN_WIDTH <= value <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH}")
     return value
 
 
@@ -44,16 +44,13 @@ def use_colour(choice: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        trace = load(args.file)
-    except TraceFileError as exc:
-        raise UsageError(str(exc)) from None
+    trace = load(args.file)
     if not trace.steps:
         raise UsageError(f"{args.file}: the trace has no states")
     width = args.width
     if width is None:
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-        width = max(width, MIN_WIDTH)
+        width = min(max(width, MIN_WIDTH), MAX_WIDTH)
     sys.stdout.write(lanes.render(trace, width=width, colour=use_colour(args.color),
                                   diff_only=args.diff, path=str(args.file)))
     return 0

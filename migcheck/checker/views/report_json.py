@@ -49,6 +49,7 @@ def to_dict(report: Report) -> dict:
         "coverage": {
             "complete": c.complete,
             "interrupted": c.interrupted,
+            "signal": c.signal,
             "method": c.method,
             "statement": c.statement,
             "states": c.states,
@@ -114,7 +115,8 @@ def from_dict(doc: object, where: str = "") -> Report:
         str(member(cov, "statement", text, cwhere, "")), _count(cov, "states", cwhere),
         _count(cov, "transitions", cwhere), _count(cov, "depth", cwhere),
         float(member(cov, "seconds", number, cwhere, 0.0)),  # type: ignore[arg-type]
-        bool(member(cov, "interrupted", bool, cwhere, False)))
+        bool(member(cov, "interrupted", bool, cwhere, False)),
+        _signal(member(cov, "signal", int, cwhere, 0), join(cwhere, "signal")))
     results = items(member(doc, "results", list, where), join(where, "results"), _result)
     engine = str(member(doc, "engine", text, where, "explore"))
     return Report(engine, model, coverage, results,
@@ -141,6 +143,12 @@ def _result(r: object, where: str) -> PropertyResult:
         float(seconds),  # type: ignore[arg-type]
         strings(member(r, "why", list, where, []), join(where, "why")),
         _site(member(r, "site", list, where, ["", 0]), join(where, "site")))
+
+
+def _signal(value: object, where: str) -> int:
+    if not 0 <= value < 65:  # type: ignore[operator]
+        raise ShapeError(where, f"{value} is not a signal number")
+    return value  # type: ignore[return-value]
 
 
 def _count(obj: object, key: str, where: str) -> int | None:

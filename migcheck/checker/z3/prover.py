@@ -12,7 +12,7 @@ import time
 import z3
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import STUCK
+from migcheck.checker.decide import INTERRUPTED, STUCK
 from migcheck.checker.explore import StateGraph, explore
 from migcheck.checker.kinds import (
     Invariant,
@@ -110,63 +110,81 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
               timeout_s: float = 300.0, unbounded: bool = True,
               liveness_by: str = "ranking") -> Report:
     """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
-    bound) or "path-bound" (only that; benchmarks/prove.py compares the two)."""
+    bound) or "path-bound" (only that; benchmarks/prove.py compares the two).  On an
+    interrupt (KeyboardInterrupt) the properties not yet decided are unknown and the report
+    is marked interrupted."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
-    graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
-    enc = Encoder(model, abstract=unbounded)
-    rows = lemmas.slot_rows(enc, graph.states)
-    reach = Reach(rows)
-    goals = [g for p in properties if (g := goal_of(p, model)) is not None]
-    proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
-                            seeds=lemmas.candidates(enc, rows))
-    conc = Encoder(model, abstract=False)
-    results = []
-    for prop in properties:
-        t0 = time.perf_counter()
-        goal = proof.results.get(prop.name)
-        if goal is None and not isinstance(prop, Sometimes):
-            results.append(_result(prop, Verdict.NOT_APPLICABLE, "z3",
-                                   f"{prop.kind}: a branching-time property; decided by"
-                                   " `migcheck check` only"))
-            continue
-        if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
-            if liveness_by == "path-bound":
-                results.append(_path_bound(enc, graph, prop, t0, "not tried"))
-            else:
-                results.append(_liveness(proof, enc, graph, prop, t0))
-            continue
-        if isinstance(prop, Sometimes):
-            results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
-            continue
-        if goal is not None and goal.status == PROVED:
-            results.append(_result(prop, Verdict.PROVED, _method(unbounded, "inductive invariant"),
-                                   f"{len(goal.core)} lemmas used", None,
-                                   proof.show(goal.core), time.perf_counter() - t0))
-            continue
-        bad, kind = bmc_bad(prop, model)
-        found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
-        if found.path is not None:
-            status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
-            trace = make_trace(compiled, prop, kind, found.path)
-            results.append(_result(prop, status, f"BMC at {_bound(model)}",
-                                   f"{kind} at depth {found.depth}", trace, [],
-                                   time.perf_counter() - t0))
-        else:
-            why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
-            if goal is not None and goal.status == VIOLATED:
-                why = "a reachable state violates it, but " + why
-            results.append(_result(prop, Verdict.UNKNOWN, "BMC", why, None, [],
-                                   time.perf_counter() - t0))
+    results: list[PropertyResult] = []
+    notes: tuple[str, ...] = ()
+    try:
+        graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
+        if graph.interrupted:
+            raise KeyboardInterrupt
+        enc = Encoder(model, abstract=unbounded)
+        rows = lemmas.slot_rows(enc, graph.states)
+        reach = Reach(rows)
+        goals = [g for p in properties if (g := goal_of(p, model)) is not None]
+        proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
+                                seeds=lemmas.candidates(enc, rows))
+        notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
+                 f" counterexamples to induction) in {proof.seconds:.1f}s",)
+        conc = Encoder(model, abstract=False)
+        for prop in properties:
+            results.append(_prove_one(prop, proof, conc, enc, compiled, graph, model, depth,
+                                      timeout_s, unbounded, liveness_by))
+        interrupted = False
+    except KeyboardInterrupt:
+        interrupted = True
+        results += [_result(p, Verdict.UNKNOWN, "z3", INTERRUPTED, None, [], 0.0)
+                    for p in properties[len(results):]]
     scope = ("every number of channel failures (the bound counter is abstracted)" if unbounded
              else f"the bound {_bound(model)}")
-    notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
-             f" counterexamples to induction) in {proof.seconds:.1f}s",)
-    coverage = Coverage(True, METHOD, f"proofs cover {scope}; counterexamples and witnesses"
-                        f" come from BMC at {_bound(model)}, depth <= {depth}",
-                        seconds=time.perf_counter() - started)
+    statement = (f"proofs cover {scope}; counterexamples and witnesses come from BMC at"
+                 f" {_bound(model)}, depth <= {depth}")
+    if interrupted:
+        undecided = sum(r.detail == INTERRUPTED for r in results)
+        statement += f"; INTERRUPTED before {undecided} properties were decided"
+    coverage = Coverage(True, METHOD, statement, seconds=time.perf_counter() - started,
+                        interrupted=interrupted)
     return Report("z3", ModelInfo.of(model), coverage, results,
                   time.perf_counter() - started, notes)
+
+
+def _prove_one(prop: Property, proof: induction.Proof, conc: Encoder, enc: Encoder,
+               compiled: CompiledModel, graph: StateGraph, model: Model, depth: int,
+               timeout_s: float, unbounded: bool, liveness_by: str) -> PropertyResult:
+    t0 = time.perf_counter()
+    goal = proof.results.get(prop.name)
+    if goal is None and not isinstance(prop, Sometimes):
+        return _result(prop, Verdict.NOT_APPLICABLE, "z3",
+                       f"{prop.kind}: a branching-time property; decided by"
+                       " `migcheck check` only")
+    if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
+        if liveness_by == "path-bound":
+            return _path_bound(enc, graph, prop, t0, "not tried")
+        return _liveness(proof, enc, graph, prop, t0)
+    if isinstance(prop, Sometimes):
+        return _witness(conc, compiled, graph, model, prop, t0, depth, timeout_s)
+    if goal is not None and goal.status == PROVED:
+        return _result(prop, Verdict.PROVED, _method(unbounded, "inductive invariant"),
+                       f"{len(goal.core)} lemmas used", None,
+                       proof.show(goal.core), time.perf_counter() - t0)
+    bad, kind = bmc_bad(prop, model)
+    found = bmc.search(conc, bad, depth, proof.invariant if proof.inductive else None,
+                       timeout_s)
+    if found.path is not None:
+        status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
+        trace = make_trace(compiled, prop, kind, found.path)
+        return _result(prop, status, f"BMC at {_bound(model)}",
+                       f"{kind} at depth {found.depth}", trace, [],
+                       time.perf_counter() - t0)
+    why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
+    if goal is not None and goal.status == VIOLATED:
+        why = "a reachable state violates it, but " + why
+    elif goal is not None and goal.detail and goal.status != PROVED:
+        why = f"{goal.detail}; {why}"
+    return _result(prop, Verdict.UNKNOWN, "BMC", why, None, [], time.perf_counter() - t0)
 
 
 def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,
@@ -246,6 +264,8 @@ def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: flo
         rows = lemmas.slot_rows(enc, graph.states)
         own = induction.prove(enc, Reach(rows), [goal_of(prop, graph.compiled.model)],
                               seeds=lemmas.candidates(enc, rows))
+        if not own.inductive:
+            raise induction.ProofTimeout("z3 gave up before the invariant was inductive")
         bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
     except (liveness.NoPathBound, induction.ProofTimeout) as exc:
         return _result(prop, Verdict.UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}",
