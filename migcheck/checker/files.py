@@ -4,8 +4,10 @@ A typo in a CI path must not throw away an hour of exploration, and a run that d
 writing must not leave half a file where the previous result was.  `check_writable` is
 called on every output path before any engine runs; `write_text` writes to a unique temporary
 file in the same folder, fsyncs it and renames it over the target (so concurrent runs never
-share a temporary name and a reader sees the old file or the new one, never a mix).  The
-path `-` means standard output.
+share a temporary name and a reader sees the old file or the new one, never a mix; a
+failed write removes its temporary file).  A device or a pipe is never replaced; a symbolic
+link's target is.  `locked` serialises a read-modify-write of one file across processes
+(reports/last-check.json).  The path `-` means standard output.
 """
 
 from __future__ import annotations
@@ -32,13 +34,27 @@ def is_stdout(path: Path | str) -> bool:
 
 
 def check_writable(path: Path | str, what: str = "output") -> None:
-    """Raise OutputError unless `path` can be created or replaced (its folder may be made)."""
+    """Raise OutputError unless `path` can be created or replaced (its folder may be made):
+    not a directory, not a device or pipe, a name the file system takes, a writable folder."""
     if is_stdout(path):
         return
     p = Path(path)
+    try:
+        _check_writable(p, what)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, ...
+        raise OutputError(f"{what} {p}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _check_writable(p: Path, what: str) -> None:
+    if not p.name or p.name in (".", ".."):
+        raise OutputError(f"{what} {p}: needs a file name")
     if p.is_dir():
         raise OutputError(f"{what} {p}: is a directory")
-    if len(p.name.encode()) > 255:
+    if p.exists() and not p.is_file():
+        raise OutputError(f"{what} {p}: not a regular file")
+    if any(len(part.encode(errors="surrogateescape")) > 255 for part in p.parts):
         raise OutputError(f"{what} {p}: file name too long")
     folder = p.parent
     while not folder.exists():
@@ -59,27 +75,35 @@ def write_text(path: Path | str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    f, tmp = open_beside(path)
+    f, tmp, target = open_beside(path)
     try:
         f.write(text)
-        commit(f, tmp, path)
+        commit(f, tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         discard(f, tmp)
 
 
-def open_beside(path: Path | str) -> tuple[IO[str], str]:
-    """A new text file with a unique temporary name in `path`'s folder (made if needed), to be
-    `commit`ted over `path` (or `discard`ed)."""
+def open_beside(path: Path | str) -> tuple[IO[str], str, Path]:
+    """A new text file with a unique temporary name beside `path` (its folder is made if
+    needed), its name, and the file to `commit` it over (or `discard` it): `path`, or the
+    target of the symbolic link `path` (a device or a pipe is never replaced)."""
     p = Path(path)
     try:
+        if p.is_symlink():
+            p = Path(os.path.realpath(p))
+        if p.exists() and not p.is_file():
+            raise OutputError(f"cannot write {path}: not a regular file")
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name[:200]}.", suffix=".tmp", dir=p.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}"
+                          ) from None
     os.fchmod(fd, _mode(p))  # mkstemp makes it private; the result is not
-    return os.fdopen(fd, "w", encoding="utf-8"), tmp
+    return os.fdopen(fd, "w", encoding="utf-8"), tmp, p
 
 
 def _mode(path: Path) -> int:

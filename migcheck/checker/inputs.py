@@ -43,8 +43,9 @@ def read_text(path: Path | str, max_bytes: int = MAX_BYTES) -> str:
     """The whole UTF-8 text of a regular file of at most `max_bytes` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+                         ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

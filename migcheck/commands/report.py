@@ -11,11 +11,12 @@ from migcheck.checker.trace import Trace, load
 from migcheck.checker.views import html, report_json
 from migcheck.cli import UsageError
 
+LAST = Path("reports/last-check.json")
 HELP = "write an HTML report (verdicts, sequence diagrams, step viewer) of the last checks"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="source", type=Path, default=Path("reports/last-check.json"),
+    p.add_argument("--from", dest="source", type=Path, default=LAST,
                    metavar="FILE",
                    help="the checks to show: `migcheck check` keeps them in"
                         " reports/last-check.json (a --json file works too)")
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         checks = [report_json.to_dict(r) for r in report_json.read(args.source)]
     except InputError as exc:
-        hint = " (run `migcheck check` first)" if not args.source.exists() else ""
+        hint = " (run `migcheck check` first)" if args.source == LAST else ""
         raise UsageError(f"{exc}{hint}") from None
     traces: list[tuple[Trace, str]] = []
     for check in checks:

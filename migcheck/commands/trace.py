@@ -11,26 +11,18 @@ from pathlib import Path
 from migcheck.checker.trace import load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
+from migcheck.commands.options import int_arg
 
 HELP = "show a saved counterexample (ITF JSON) as lanes, one row per step"
 MIN_WIDTH, MAX_WIDTH = 60, 1000
-
-
-def width_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--width must be an integer, not {text!r}") from None
-    if not MIN_WIDTH <= value <= MAX_WIDTH:
-        raise argparse.ArgumentTypeError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH}")
-    return value
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="a trace saved by `migcheck check` (*.itf.json)")
     p.add_argument("--diff", action="store_true",
                    help="only what changes at each step (no full initial / final state)")
-    p.add_argument("--width", type=width_arg, default=None, metavar="N",
+    p.add_argument("--width", type=int_arg("--width", MIN_WIDTH, MAX_WIDTH), default=None,
+                   metavar="N",
                    help="columns to fit (default: the terminal's, or 100)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colours: auto = on a terminal unless NO_COLOR is set")

@@ -47,7 +47,7 @@ class TraceWriter:
         self._t0 = clock()
         self._lock = threading.Lock()
         self._f: IO[str] | None
-        self._f, self._tmp = open_beside(self.path)
+        self._f, self._tmp, self._target = open_beside(self.path)
 
     def now(self) -> float:
         return self._clock() - self._t0
@@ -78,7 +78,7 @@ class TraceWriter:
         with self._lock:
             if self._f is not None:
                 try:
-                    commit(self._f, self._tmp, self.path)
+                    commit(self._f, self._tmp, self._target)
                 finally:
                     discard(self._f, self._tmp)
                     self._f = None
