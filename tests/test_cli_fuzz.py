@@ -106,8 +106,9 @@ def json_mutation(draw: st.DrawFn, text: str) -> str:
 @st.composite
 def mutated(draw: st.DrawFn, source: Path) -> bytes:
     data = source.read_bytes()
-    how = draw(st.sampled_from(["same", "truncate", "flip", "insert", "json", "json", "json",
-                                "empty", "deep", "nan", "binary", "repeat"]))
+    how = draw(st.sampled_from(["same", "same", "json", "json", "json", "json", "json",
+                                "truncate", "flip", "insert", "empty", "deep", "nan", "binary",
+                                "repeat"]))
     if how == "truncate":
         return data[:draw(st.integers(0, len(data)))]
     if how == "flip":
@@ -144,8 +145,15 @@ class Sandbox:
 
 INPUTS_FIXED = ["fifo", "dir", "missing.json", "empty.json", "plain.txt", "link-to-fifo",
                 "x" * 300, "/dev/null", "/dev/zero", "dir/../plain.txt", "-"]
-OUTPUTS = ["out.json", "out/sub/r.json", "-", "dir", "plain.txt/x", "fifo", "link-to-fifo",
-           "x" * 300, "a/" + "b" * 300 + "/c", "", ".", "..", "dir/", "new dir/é.json"]
+GOOD_OUTPUTS = ["out.json", "out/sub/r.json", "-", "new dir/é.json", "dir/r.json"]
+BAD_OUTPUTS = ["dir", "plain.txt/x", "fifo", "link-to-fifo", "x" * 300, "a/" + "b" * 300 + "/c",
+               "", ".", "..", "dir/"]
+
+
+def output_path() -> st.SearchStrategy[str]:
+    """Mostly a path that can be written; one time in four one that cannot."""
+    return st.integers(0, 3).flatmap(
+        lambda k: st.sampled_from(BAD_OUTPUTS if k == 3 else GOOD_OUTPUTS))
 
 
 @st.composite
@@ -167,7 +175,9 @@ BAD_INTS = ["-1", "abc", "", "1e3", "99999999999999999999", "0x10", " 2", "\u066
 
 
 def ints(*good: str) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(good), st.sampled_from(BAD_INTS))
+    """Mostly one of `good`; one time in eight a malformed or out-of-range value."""
+    return st.integers(0, 7).flatmap(  # Hypothesis favours 0: the good values
+        lambda k: st.sampled_from(BAD_INTS if k == 7 else good))
 
 
 def model_name() -> st.SearchStrategy[str]:
@@ -189,7 +199,7 @@ def outputs(draw: st.DrawFn, flags: tuple[str, ...]) -> list[str]:
     argv: list[str] = []
     for flag in flags:
         if draw(st.integers(0, 2)) == 0:
-            argv += [flag, draw(st.sampled_from(OUTPUTS))]
+            argv += [flag, draw(output_path())]
     return argv
 
 
@@ -224,7 +234,7 @@ def graph_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
     argv += draw(flags(("--layout", st.sampled_from(["auto", "grid", "dot", "svg"]))))
     if draw(st.booleans()):
         argv += ["--trace", draw(input_file(box, (".itf.json",)))]
-    return argv + ["--out", draw(st.sampled_from(OUTPUTS))]
+    return argv + ["--out", draw(output_path())]
 
 
 @st.composite
@@ -237,11 +247,13 @@ def trace_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
 
 @st.composite
 def report_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
-    argv = ["--out", draw(st.sampled_from(OUTPUTS))]
+    argv = ["--out", draw(output_path())]
     if draw(st.booleans()):
         argv += ["--from", draw(input_file(box, (".json",)))]
     else:  # the default --from: a mutated reports/last-check.json
         box.files["reports/last-check.json"] = draw(mutated(REPORTS / "example" / "check.json"))
+    trace = REPORTS / "example" / "qemu-7.2--recover-exits.itf.json"  # the one it names
+    box.files[str(trace.relative_to(REPORTS.parent))] = draw(mutated(trace))
     for _ in range(draw(st.integers(0, 2))):
         argv += ["--trace", draw(input_file(box, (".itf.json",)))]
     return argv
@@ -251,7 +263,7 @@ def report_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
 def validate_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
     argv = [draw(input_file(box, (".jsonl",)))]
     argv += draw(flags(("--model", model_name()), ("--failures", ints("0", "1", "2")),
-                       ("--save", st.sampled_from(OUTPUTS))))
+                       ("--save", output_path())))
     return argv
 
 
@@ -259,14 +271,14 @@ def validate_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
 def replay_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
     qemu = draw(st.sampled_from(["9.9", "", "missing/qemu", "plain.txt", "dir", "fifo"]))
     argv = [draw(input_file(box, (".itf.json",))), "--qemu", qemu]  # never a real QEMU
-    return argv + draw(flags(("--out", st.sampled_from(OUTPUTS))))
+    return argv + draw(flags(("--out", output_path())))
 
 
 @st.composite
 def record_args(draw: st.DrawFn, box: Sandbox) -> list[str]:
     scenario = draw(st.sampled_from(["normal", "recover", "broken", "bogus", ""]))
     qemu = draw(st.sampled_from(["9.9", "", "7", "latest"]))  # never a real QEMU
-    return [scenario, "--qemu", qemu, "--out", draw(st.sampled_from(OUTPUTS))]
+    return [scenario, "--qemu", qemu, "--out", draw(output_path())]
 
 
 @st.composite
