@@ -47,26 +47,40 @@ def check_writable(path: Path | str, what: str = "output") -> None:
         raise OutputError(f"{what} {p}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _check_writable(p: Path, what: str) -> None:
+def check_folder(path: Path | str, what: str = "output folder") -> None:
+    """Raise OutputError unless files can be written in the folder `path` (made if needed)."""
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise OutputError(f"{what} {p}: not a directory")
+        _check_writable(p / "file", what, shown=p)
+    except OutputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{what} {p}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _check_writable(p: Path, what: str, shown: Path | None = None) -> None:
+    shown = shown or p
     if not p.name or p.name in (".", ".."):
-        raise OutputError(f"{what} {p}: needs a file name")
+        raise OutputError(f"{what} {shown}: needs a file name")
     if p.is_dir():
-        raise OutputError(f"{what} {p}: is a directory")
+        raise OutputError(f"{what} {shown}: is a directory")
     if p.exists() and not p.is_file():
-        raise OutputError(f"{what} {p}: not a regular file")
+        raise OutputError(f"{what} {shown}: not a regular file")
     if any(len(part.encode(errors="surrogateescape")) > 255 for part in p.parts):
-        raise OutputError(f"{what} {p}: file name too long")
+        raise OutputError(f"{what} {shown}: file name too long")
     folder = p.parent
     while not folder.exists():
         if folder == folder.parent:
             break
         folder = folder.parent
     if not folder.is_dir():
-        raise OutputError(f"{what} {p}: {folder} is not a directory")
+        raise OutputError(f"{what} {shown}: {folder} is not a directory")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{what} {p}: {folder} is not writable")
+        raise OutputError(f"{what} {shown}: {folder} is not writable")
     if p.exists() and not os.access(p, os.W_OK):
-        raise OutputError(f"{what} {p}: not writable")
+        raise OutputError(f"{what} {shown}: not writable")
 
 
 def write_text(path: Path | str, text: str) -> None:

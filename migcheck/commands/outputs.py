@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from migcheck.checker import interrupts
-from migcheck.checker.files import OutputError, check_writable
+from migcheck.checker.files import OutputError, check_folder, check_writable
 from migcheck.checker.report import Report
 from migcheck.checker.runner import save_traces
 from migcheck.checker.views import junit, report_json, sarif, text
@@ -42,8 +42,8 @@ def check_outputs(args: argparse.Namespace) -> None:
             except OutputError as exc:
                 raise UsageError(str(exc)) from None
     traces = getattr(args, "traces", None)
-    if traces is not None and traces.exists() and not traces.is_dir():
-        raise UsageError(f"--traces {traces}: not a directory")
+    if traces is not None:
+        check_folder(traces, "--traces")
 
 
 def console() -> Console:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from migcheck.checker.files import check_writable
+from migcheck.checker.files import check_folder
 from migcheck.checker.trace import load
 from migcheck.cli import UsageError
 from migcheck.realqemu.replay import REPLAY_DIR, ReplayError, replay
@@ -27,7 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_writable(args.out / "replay.jsonl", "--out")
+    check_folder(args.out, "--out")
     trace = load(args.trace)
     if len(trace.steps) < 2:
         raise UsageError(f"{args.trace}: the trace has no steps to replay")
