@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from migcheck import properties as catalog
 from migcheck.checker.edit import Layer, compose
 from migcheck.checker.kinds import Property
+from migcheck.checker.report import SOURCE_LINKS
 from migcheck.checker.spec import Model, ModelError
-from migcheck.model import build as protocol, pages, preempt
+from migcheck.model import build as protocol, meta, pages, preempt
 from migcheck.model.config import MAX_FAILURES, MAX_PAGES, Config
 from migcheck.model.versions import Version
 from migcheck.proposals import ProposalError, resolve
@@ -90,7 +91,9 @@ def build(config: Config) -> Built:
     model = compose(protocol.EMPTY, layers(config, chain), name=leaf.name, doc=leaf.summary)
     bounds = protocol.bounds(config.failures) + (pages.bounds(config.pages) if config.pages
                                                   else ("pages abstracted away",))
-    model = replace(model, params=config.params(), bounds=bounds)
+    links = meta.source_links(v.name for v in reversed(chain))
+    model = replace(model, params=config.params(), bounds=bounds,
+                    meta={**model.meta, SOURCE_LINKS: links})
     props = list(catalog.for_model(model))
     for v in chain:
         if v.properties is not None:

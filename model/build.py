@@ -24,7 +24,6 @@ from migcheck.model.state import (
     postcopy_pause_sem_dst,
     postcopy_pause_sem_fault,
     postcopy_state,
-    rp,
     rp_sem,
     src_state,
     start_postcopy,
@@ -37,7 +36,6 @@ from migcheck.model.vocab import (
     MigrationStatus as MS,
     MigThread,
     PostcopyState as PS,
-    RpThread,
 )
 
 T, ENV, ADMIN = ActorKind.THREAD, ActorKind.ENV, ActorKind.ADMIN
@@ -63,9 +61,9 @@ WAITS = (
     Wait(source.MIG, "mig", MigThread.HANDSHAKE_WAIT, "rp_sem", rp_sem > 0,
          "migration/migration.c:migration_rp_wait"),
     Wait(source.MIG, "mig", MigThread.PAUSE_JOIN_RP, "join(return path)",
-         rp.ne(RpThread.RUNNING), "migration/migration.c:close_return_path_on_source"),
+         source.rp_gone, "migration/migration.c:close_return_path_on_source"),
     Wait(source.MIG, "mig", MigThread.COMPLETE_JOIN_RP, "join(return path)",
-         rp.ne(RpThread.RUNNING), "migration/migration.c:close_return_path_on_source"),
+         source.rp_gone, "migration/migration.c:close_return_path_on_source"),
     Wait(destination.LISTEN, "listen", ListenThread.PAUSED, "postcopy_pause_sem_dst",
          postcopy_pause_sem_dst > 0, "migration/savevm.c:postcopy_pause_incoming"),
     Wait(destination.FAULT, "fault", FaultThread.PAUSED, "postcopy_pause_sem_fault",

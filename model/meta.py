@@ -8,11 +8,15 @@ proposals edit it like any other part (`SetMeta`):
 * IN_FLIGHT: the places a copy of a guest page can be on its way (a channel, a temp page),
   each a function from the page number to "a copy of this page is there";
 * PAGES: how many guest pages the model has (0: none).
+
+It also says where QEMU's source is (`report.SOURCE_LINKS`), for the links the views draw
+from each action's "file.c:function".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from migcheck.checker.expr import Expr, any_of
@@ -21,6 +25,8 @@ from migcheck.checker.spec import Model
 TRANSITIONS = "transitions"
 IN_FLIGHT = "page-in-flight"
 PAGES = "pages"
+FUNCTION_URL = "https://elixir.bootlin.com/qemu/{tag}/A/ident/{{function}}"
+FILE_URL = "https://gitlab.com/qemu-project/qemu/-/blob/{tag}/{{path}}"
 
 Table = Mapping[object, tuple[object, ...]]
 
@@ -57,3 +63,19 @@ def allow(var: str, old: object, *new: object) -> Callable[[object], object]:
         return out
 
     return update
+
+
+def release_tag(versions: Iterable[str]) -> str:
+    """QEMU's git tag for the first of `versions` (a version, then its bases) that names a
+    release (`qemu-7.2+x` -> v7.2.0); master if none does (a proposal on a future QEMU)."""
+    for name in versions:
+        m = re.match(r"qemu-(\d+)\.(\d+)", name)
+        if m:
+            return f"v{m.group(1)}.{m.group(2)}.0"
+    return "master"
+
+
+def source_links(versions: Iterable[str]) -> dict[str, str]:
+    """URL templates of QEMU's source at the release the versions describe."""
+    tag = release_tag(versions)
+    return {"function": FUNCTION_URL.format(tag=tag), "file": FILE_URL.format(tag=tag)}

@@ -88,6 +88,12 @@ def rp_exit(error: SrcError | None) -> dict:
     return effect
 
 
+rp_gone = rp.isin(RpThread.NONE, RpThread.EXITED)
+"""The return-path thread has left (or never started): a join returns at once.  Written as
+"is at one of the points where it has left" rather than "is not reading", so a program point
+a designer adds (a thread still alive elsewhere) keeps the join waiting."""
+
+
 def main_loop() -> list[Action]:
     return [
         act("migrate_fd_connect", MAIN,
@@ -114,7 +120,7 @@ def main_loop() -> list[Action]:
             "migration/migration.c:migrate_fd_connect",
             "Nobody listens: the error is only printed; the source stays PAUSED, no event."),
         act("migrate_fd_cleanup", MAIN,
-            mig.eq(M.EXITED) & rp.ne(RpThread.RUNNING),
+            mig.eq(M.EXITED) & rp_gone,
             {"mig": M.JOINED, "rp": RpThread.NONE,
              "rp_threads": ite(rp.eq(RpThread.EXITED), rp_threads - 1, rp_threads),
              "to_dst_file": FileRef.NULL,
@@ -173,7 +179,7 @@ def migration_thread() -> list[Action]:
             "migration/migration.c:migration_completion",
             "Little left to send: QEMU_VM_EOF, then wait for the return path to finish."),
         act("migration_completion: close_return_path_on_source", MIG,
-            mig.eq(M.COMPLETE_JOIN_RP) & rp.ne(RpThread.RUNNING),
+            mig.eq(M.COMPLETE_JOIN_RP) & rp_gone,
             {"rp": RpThread.NONE, "rp_threads": rp_threads - 1, "mig": M.EXITED,
              "src_state": ite(src_error.ne(SrcError.NONE) | stream_error,
                               MS.FAILED, MS.COMPLETED)},
@@ -186,7 +192,7 @@ def migration_thread() -> list[Action]:
             "migration/migration.c:postcopy_pause",
             "Postcopy may survive the network: release to_dst_file (shut down, closed)."),
         act("postcopy_pause: close_return_path_on_source", MIG,
-            mig.eq(M.PAUSE_JOIN_RP) & rp.ne(RpThread.RUNNING),
+            mig.eq(M.PAUSE_JOIN_RP) & rp_gone,
             {"rp": RpThread.NONE,
              "rp_threads": ite(rp.eq(RpThread.EXITED), rp_threads - 1, rp_threads),
              "src_state": MS.POSTCOPY_PAUSED, "mig": M.PAUSED},

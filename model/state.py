@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from migcheck.checker.expr import Var
 from migcheck.checker.fifo import empty_queue
-from migcheck.checker.spec import BoolDomain, EnumDomain, IntDomain, StateVar, TupleDomain
+from migcheck.checker.spec import BoolDomain, EnumDomain, IntDomain, Queue, StateVar, TupleDomain
 from migcheck.model.vocab import (
     FaultThread,
     FileRef,
@@ -79,9 +79,11 @@ def variables(failures: int) -> tuple[StateVar, ...]:
         _enum("sock", Sock, Sock.NONE, "net:main", "the main socket (both directions)"),
         _bool("conn_pending", "net:main", "connected, not yet accepted by the destination"),
         StateVar("m2d", TupleDomain(EnumDomain(MigCmd), M2D_SIZE),
-                 empty_queue(M2D_SIZE, MigCmd.EMPTY), "in flight on the main channel", "net:main"),
+                 empty_queue(M2D_SIZE, MigCmd.EMPTY), "in flight on the main channel", "net:main",
+                 queue=Queue(MigCmd.EMPTY, "src", "dst")),
         StateVar("d2m", TupleDomain(EnumDomain(RpMsg), D2M_SIZE),
-                 empty_queue(D2M_SIZE, RpMsg.EMPTY), "in flight on the return path", "net:main"),
+                 empty_queue(D2M_SIZE, RpMsg.EMPTY), "in flight on the return path", "net:main",
+                 queue=Queue(RpMsg.EMPTY, "dst", "src")),
         StateVar("failures", IntDomain(0, failures), 0,
                  "channel failures so far (bounded by --failures)", "net:main", role="bound"),
     )

@@ -20,7 +20,9 @@ def test_check_qemu_72_exits_1_and_saves_the_counterexample(capsys, tmp_path):
     code, out, _ = run(capsys, "check", "--model", "qemu-7.2", "--property", "recover-exits",
                        "--traces", str(tmp_path), "--json", str(tmp_path / "r.json"))
     assert code == 1
-    assert "violated" in out and "REFUSED" in out
+    # the counterexample in short (issue 15), the refused commands marked, and how to see it
+    assert "violated" in out and "✗ src: migrate-pause (refused)" in out
+    assert f"migcheck trace {tmp_path / 'qemu-7.2--recover-exits.itf.json'}" in out
     saved = tracefile.load(tmp_path / "qemu-7.2--recover-exits.itf.json")
     assert saved.prefix_length == 25 and saved.loop_start == 25
     doc = json.loads((tmp_path / "r.json").read_text())

@@ -5,8 +5,12 @@ from __future__ import annotations
 from conftest import built
 
 from migcheck.build import build_model
-from migcheck.hypo import pagecore_map as cmap
-from migcheck.hypo.machine import fuzz, machine_for, replay
+from migcheck.checker.hypo import fuzz as fuzz_with, machine_for, replay
+from migcheck.hypo.companion import companion_for
+
+
+def fuzz(model, props, **kw):
+    return fuzz_with(model, props, companion_for(model), **kw)
 
 
 def test_correct_model_refines_and_holds() -> None:
@@ -57,5 +61,5 @@ def test_seeded_runs_repeat_and_the_sequence_replays() -> None:
     first = fuzz(model, props, examples=500, steps=80, seed=7)
     assert not first.ok
     assert fuzz(model, props, examples=500, steps=80, seed=7).sequence == first.sequence
-    found, ran = replay(machine_for(model, props, cmap.FAULT_OF_MODEL[name]), first.sequence)
+    found, ran = replay(machine_for(model, props, companion_for(model)), first.sequence)
     assert found is not None and found.prop == first.prop and ran == first.sequence

@@ -9,6 +9,7 @@ import pytest
 from migcheck.pagecore import (
     PageCore,
     StepNotEnabled,
+    checks,
     destination as D,
     explore,
     page_content,
@@ -56,7 +57,7 @@ def recover_and_complete(core: PageCore, steps: list[str]) -> None:
     """Every recovery step is enabled in turn, the rest drains, and RAM ends equal."""
     assert replay(core, steps) == []
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -91,7 +92,7 @@ def test_plain_postcopy_completes_consistent() -> None:
     assert core.dst.ram[2] == core.src.ram[2] and core.dst.page_requested == set()
     finish(core)
     assert core.completed()
-    assert core.pages_consistent() == [] and core.check_invariants() == []
+    assert checks.pages_consistent(core) == [] and checks.check_all(core) == []
     assert core.dst.ram[1] == b"page0001v000001|" and core.dst.ram[3] == page_content(3, 1)
     assert_ram_equal(core)
 
@@ -108,7 +109,7 @@ def test_pause_mid_transfer_then_recovery() -> None:
     assert replay(core, RECOVERY[7:]) == []
     assert (core.src.phase, core.dst.phase) == (S.POSTCOPY_ACTIVE, D.POSTCOPY_ACTIVE)
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -125,7 +126,7 @@ def test_in_flight_page_lost_and_resent_after_resync() -> None:
     core.run(["ram_save_host_page()", "ram_load_postcopy(main)", "postcopy_place_page(main)"])
     assert core.dst.ram[0] == core.src.ram[0]
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -138,7 +139,7 @@ def test_temp_page_dropped_at_pause_is_resent() -> None:
     assert replay(core, RECOVERY[:1] + RECOVERY[2:]) == []
     assert core.src.bmap[0]
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -163,9 +164,9 @@ def test_pending_request_resent_after_resume_and_served() -> None:
     assert not core.can("ram_save_host_page()")  # queued requests go first
     core.run(["get_queued_page()", "ram_load_postcopy(main)", "postcopy_place_page(main)"])
     assert core.dst.ram[2] == core.src.ram[2] and core.dst.page_requested == set()
-    assert core.check_invariants() == []
+    assert checks.check_all(core) == []
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -183,7 +184,7 @@ def test_double_failure_break_during_recovery() -> None:
     assert replay(core, RECOVERY[2:]) == []
     assert list(core.net.main.to_src) == [ReqPages(2)]
     finish(core)
-    assert core.breaks == 2 and core.completed() and core.check_invariants() == []
+    assert core.breaks == 2 and core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -260,7 +261,7 @@ def test_preempt_urgent_pages_and_preempt_break() -> None:
     core.run(["ram_save_queue_pages()"])  # re-sent request served on the new channel
     assert list(core.net.preempt.to_dst) == [PageMsg(1, core.src.ram[1])]
     finish(core)
-    assert core.completed() and core.check_invariants() == []
+    assert core.completed() and checks.check_all(core) == []
     assert_ram_equal(core)
 
 
@@ -275,14 +276,14 @@ def test_fault_no_bitmap_rebuild_loses_page() -> None:
     assert any(v.startswith("no_loss: page 0") for v in seen)
     finish(core)
     assert core.completed()
-    assert core.pages_consistent() == ["pages_consistent: page 0 dst missing != src v0"]
+    assert checks.pages_consistent(core) == ["pages_consistent: page 0 dst missing != src v0"]
 
 
 def test_fault_no_request_resend_request_never_served() -> None:
     core = _pending_request_at_break(frozenset({"no-request-resend"}))
     core.run(["migrate_send_rp_req_pages_pending()", "migrate_handle_rp_resume_ack()"])
     assert list(core.net.main.to_src) == [] and 2 not in core.src.queue
-    assert core.requests_tracked() == [
+    assert checks.requests_tracked(core) == [
         "requests_tracked: request for page 2 unknown to the source (never served)"]
     # the background scan sends page 0 first: the faulting vCPU keeps waiting
     core.run(["ram_save_host_page()"])
@@ -295,24 +296,24 @@ def test_fault_mark_before_place_loses_page() -> None:
     core.run(["ram_save_host_page()", "ram_load_postcopy(main)"])
     assert core.dst.receivedmap[0] and core.dst.ram[0] is None
     core.run(["channel_break()", "postcopy_pause_incoming()"])  # temp page dropped
-    assert core.received_implies_present() == [
+    assert checks.received_implies_present(core) == [
         "received_implies_present: page 0 marked received but missing"]
     core.run(RECOVERY[:1] + RECOVERY[2:])
     assert not core.src.bmap[0]  # the bitmap says "received": never re-sent
     finish(core)
     assert core.completed()
-    assert core.pages_consistent() == ["pages_consistent: page 0 dst missing != src v0"]
+    assert checks.pages_consistent(core) == ["pages_consistent: page 0 dst missing != src v0"]
 
 
 def test_fault_no_discard_keeps_stale_page() -> None:
     core = PageCore(2, faults={"no-discard"})
     core.run(["ram_save_host_page()", "ram_load_precopy()", "guest_write(0)",
               "postcopy_start()", "loadvm_postcopy_handle_listen()"])
-    assert core.no_stale_received() == [
+    assert checks.no_stale_received(core) == [
         "no_stale_received: page 0 dst v0 but src v1"]
     core.run(["loadvm_postcopy_handle_run()", "ram_save_host_page()",
               "ram_load_postcopy(main)", "postcopy_place_page(main)"])
-    assert core.no_stale_placement() == [
+    assert checks.no_stale_placement(core) == [
         "no_stale_placement: page 0 placed over an installed page (EEXIST)"]
 
 

@@ -30,6 +30,7 @@ from migcheck.checker.spec import (
     StateVar,
     Wait,
 )
+from migcheck.checker.wellformed import check_model
 
 
 class Pc(enum.Enum):
@@ -50,7 +51,7 @@ WAIT = Wait("worker", "pc", Pc.WAIT, "sem", sem > 0, "toy.c:wait")
 
 def toy(*actions: Action, valid_end=TRUE) -> Context:
     model = Model("toy", "", VARS, ACTORS, tuple(actions), waits=(WAIT,), valid_end=valid_end)
-    model.check()
+    check_model(model)
     compiled = CompiledModel(model)
     return Context(compiled, explore(compiled))
 

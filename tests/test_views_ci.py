@@ -1,13 +1,20 @@
-"""CI outputs of `migcheck check`: JUnit XML, SARIF 2.1.0 and JSON say the same thing."""
+"""CI outputs of `migcheck check`: JUnit XML, SARIF 2.1.0 and JSON say the same thing, and
+the terminal summary a CI log shows fits 80 columns."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from unittest import mock
 
 import jsonschema
 import pytest
+from rich.cells import cell_len
 
 from migcheck.cli import main
 
@@ -24,8 +31,20 @@ def run_check(tmp: Path, model: str, *extra: str) -> tuple[int, Path, Path, Path
 
 
 @pytest.fixture(scope="module")
-def qemu72(tmp_path_factory):
-    return run_check(tmp_path_factory.mktemp("q72"), "qemu-7.2")
+def qemu72_run(tmp_path_factory):
+    """The README's qemu-7.2 check, piped at COLUMNS=80 as a CI log is: its files, what it
+    printed and how long it took."""
+    printed = io.StringIO()
+    with mock.patch.dict(os.environ, {"COLUMNS": "80"}), contextlib.redirect_stdout(printed):
+        started = time.perf_counter()
+        files = run_check(tmp_path_factory.mktemp("q72"), "qemu-7.2")
+        seconds = time.perf_counter() - started
+    return files, printed.getvalue(), seconds
+
+
+@pytest.fixture(scope="module")
+def qemu72(qemu72_run):
+    return qemu72_run[0]
 
 
 @pytest.fixture(scope="module")
@@ -113,17 +132,89 @@ def test_schema_check_can_fail(qemu72):
     assert len(validate_sarif(doc)) >= 2
 
 
-def test_sarif_points_at_the_completing_action(qemu72):
+def sarif_result(path: Path, rule: str) -> tuple[dict, dict]:
+    (run,) = json.loads(path.read_text())["runs"]
+    return run, next(x for x in run["results"] if x["ruleId"] == rule)
+
+
+def source_at(run: dict, loc: dict) -> str:
+    """The model lines a SARIF location points at (resolved through originalUriBaseIds)."""
+    art = loc["physicalLocation"]["artifactLocation"]
+    base = run["originalUriBaseIds"][art["uriBaseId"]]["uri"]
+    assert base.startswith("file://") and not Path(art["uri"]).is_absolute()
+    line = loc["physicalLocation"]["region"]["startLine"]
+    text = Path(base.removeprefix("file://"), art["uri"]).read_text().splitlines()
+    return "\n".join(text[line - 1:line + 3])
+
+
+def test_sarif_points_the_72_hang_at_the_72_change(qemu72):
+    """The hang completes when the return-path thread exits on a read error (step 25); in
+    7.2 that exit does not kick rp_sem: the result sits on that change of the qemu-7.2 layer
+    (model/versions.py), with the action as the base protocol writes it as related."""
     _, _, s, _ = qemu72
-    (run,) = json.loads(s.read_text())["runs"]
-    result = next(x for x in run["results"] if x["ruleId"] == "recover-exits")
-    loc = result["locations"][0]["physicalLocation"]
-    uri, line = loc["artifactLocation"]["uri"], loc["region"]["startLine"]
-    assert not Path(uri).is_absolute() and uri.startswith("model/")
-    text = (ROOT / uri).read_text().splitlines()
-    # the action that enters the stuck state: the return-path thread's read error (step 25)
-    assert "step 25" in result["locations"][0]["message"]["text"]
-    assert "source_return_path_thread" in "\n".join(text[line - 1:line + 3])
+    run, result = sarif_result(s, "recover-exits")
+    primary = result["locations"][0]
+    art = primary["physicalLocation"]["artifactLocation"]
+    assert art == {"uri": "model/versions.py", "uriBaseId": "SRCROOT"}
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == ROOT.as_uri() + "/"
+    assert "f8c543e808" in source_at(run, primary)
+    assert "step 25" in primary["message"]["text"] and "qemu-7.2" in primary["message"]["text"]
+    base = result["relatedLocations"][0]
+    assert base["physicalLocation"]["artifactLocation"]["uri"] == "model/source.py"
+    assert '"source_return_path_thread: read error"' in source_at(run, base)
     flow = result["codeFlows"][0]["threadFlows"][0]["locations"]
     assert len(flow) == 28
     assert any("refused" in f["location"]["message"]["text"] for f in flow)
+
+
+def test_every_sarif_rule_has_a_help_page(qemu72):
+    (run,) = json.loads(qemu72[2].read_text())["runs"]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert all(r["helpUri"].startswith("https://") for r in rules.values())
+    assert rules["recover-exits"]["helpUri"].endswith("/commit/f8c543e808")
+
+
+def test_junit_times_add_up_to_the_run(qemu72_run):
+    """Issue 15: the exploration every case shares was added to each case (343.7 s for a
+    34.9 s run).  Cases carry their own decision; the total is the run's time."""
+    (_, j, _, r), _, seconds = qemu72_run
+    root = ET.parse(j).getroot()
+    (suite,) = root.findall("testsuite")
+    total = float(root.get("time"))
+    assert abs(total - seconds) <= 0.01 * seconds
+    assert float(suite.get("time")) == total
+    cases = sum(float(c.get("time")) for c in suite.iter("testcase"))
+    explored = float(next(p.get("value") for p in suite.iter("property")
+                          if p.get("name") == "exploration seconds"))
+    assert cases + explored <= total + 0.01
+    assert cases == pytest.approx(sum(x["seconds"] for x in json.loads(r.read_text())
+                                      ["checks"][0]["results"]), abs=0.05)
+
+
+def test_junit_failure_body_is_the_short_counterexample(qemu72):
+    _, j, _, _ = qemu72
+    root = ET.parse(j).getroot()
+    case = next(c for c in root.iter("testcase") if c.get("name") == "recover-exits")
+    body = case.find("failure").text
+    assert "25 steps, then 3 repeated for ever" in body
+    assert "source_return_path_thread: read error" in body
+    assert "blocked at the end: src:migration waits on rp_sem" in body
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert "cancel-only-in-precopy" in " ".join(props) and "assumption" in " ".join(props)
+
+
+def test_terminal_summary_fits_80_columns_and_ends_with_the_counts(qemu72_run):
+    (_, _, _, r), printed, _ = qemu72_run
+    lines = printed.rstrip("\n").splitlines()
+    # everything fits but the commands to copy (their file paths are this test's temp dirs)
+    assert max(cell_len(line) for line in lines if "migcheck trace" not in line) <= 80
+    names = [x["property"] for x in json.loads(r.read_text())["checks"][0]["results"]]
+    for name in names:  # every property named in full at the start of its table row
+        assert any(line.split()[:1] == [name] for line in lines), name
+    counts = json.loads(r.read_text())["checks"][0]["results"]
+    violated = sum(x["verdict"] == "violated" for x in counts)
+    assert lines[-1].startswith(f"{violated} violated, ")
+    assert lines[-1].endswith("(qemu-7.2, failures <= 2, pages 2)")
+    # one counterexample listed under both properties it violates, then its short form
+    assert "[1] recover-exits, no-deadlock" in printed
+    assert printed.count("source_return_path_thread: read error") < 6

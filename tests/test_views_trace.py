@@ -114,7 +114,8 @@ def test_diff_shows_only_changes(capsys, trace_file):
 
 
 @pytest.mark.parametrize("content", ["", "{", '{"states": []}', '{"#meta": {}, "vars": ["x"],'
-                                     ' "states": [{"x": {"#set": []}}]}'])
+                                     ' "states": [{"x": {"#set": 5}}]}',
+                                     '{"vars": ["x"], "states": [{"x": {"#frob": []}}]}'])
 def test_bad_trace_file_is_one_line_exit_2(capsys, tmp_path, content):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
@@ -126,3 +127,51 @@ def test_bad_trace_file_is_one_line_exit_2(capsys, tmp_path, content):
 def test_missing_file_and_narrow_width_are_usage_errors(capsys, tmp_path, trace_file):
     assert run_trace(capsys, str(tmp_path / "nope.json"))[0] == 2
     assert run_trace(capsys, str(trace_file), "--width", "20")[0] == 2
+
+
+OTHER_TOOL = {  # an Apalache/Quint-style ITF trace: no step metadata, every kind of value
+    "#meta": {"format": "ITF", "source": "Bank.qnt", "status": "violation"},
+    "vars": ["balances", "owners", "last", "queue", "big"],
+    "states": [
+        {"#meta": {"index": 0}, "balances": {"#map": [["alice", 10], ["bob", 0]]},
+         "owners": {"#set": ["alice"]}, "last": {"from": "none", "amount": 0},
+         "queue": [], "big": {"#bigint": "0"}},
+        {"#meta": {"index": 1}, "balances": {"#map": [["alice", 4], ["bob", 6]]},
+         "owners": {"#set": ["alice", "bob"]}, "last": {"from": "alice", "amount": 6},
+         "queue": [{"#tup": ["alice", "bob"]}], "big": {"#bigint": "123456789012345678901"}},
+    ],
+}
+
+
+def test_any_itf_trace_is_drawn_with_maps_sets_and_records(capsys, tmp_path):
+    path = tmp_path / "bank.itf.json"
+    path.write_text(json.dumps(OTHER_TOOL))
+    rc, out, err = run_trace(capsys, str(path), "--width", "100", "--color", "never")
+    assert rc == 0 and err == ""
+    assert "balances {alice ↦ 10, bob ↦ 0}→{alice ↦ 4, bob ↦ 6}" in out
+    assert "owners {alice}→{alice, bob}" in out
+    assert "last {from: none, amount: 0}→{from: alice, amount: 6}" in out
+    assert "queue []→[[alice, bob]]" in out and "123456789012345678901" in out
+    again = from_json(json.loads(json.dumps(to_json(load(path)))))
+    assert again.steps == load(path).steps  # sets, maps, records and lists round-trip
+
+
+def test_fifos_are_itf_lists_of_their_messages(trace_file):
+    doc = json.loads(trace_file.read_text())
+    assert doc["#meta"]["channels"] == {"m2d": {"from": "src", "to": "dst"},
+                                        "d2m": {"from": "dst", "to": "src"}}
+    queues = [s["m2d"] for s in doc["states"]]
+    assert all(isinstance(q, list) for q in queues) and ["OPEN_RETURN_PATH"] in queues
+    assert "EMPTY" not in json.dumps(queues)
+
+
+def test_a_huge_value_is_wrapped_in_linear_time(capsys, tmp_path):
+    """Issue 16: a 2 MB trace took 36 s (quadratic line wrapping).  A 1 MB value now wraps
+    in one pass: the check is the output's shape, the bound is the suite's time."""
+    doc = {"vars": ["blob"], "states": [{"blob": "x " * 500_000}, {"blob": "y"}]}
+    path = tmp_path / "huge.itf.json"
+    path.write_text(json.dumps(doc))
+    rc, out, _ = run_trace(capsys, str(path), "--width", "60", "--color", "never")
+    assert rc == 0
+    assert max(len(line) for line in out.splitlines()) <= 60
+    assert out.count("x") >= 500_000

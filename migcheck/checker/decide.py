@@ -334,13 +334,17 @@ def decide(prop: Property, ctx: Context) -> Outcome:
 
 
 INTERRUPTED = "interrupted before it was decided"
+OnProperty = Callable[[int, int, str], None]  # (i, n, name) as property i of n starts
 
 
-def check_all(ctx: Context, props: list[Property]) -> list[Result]:
+def check_all(ctx: Context, props: list[Property], on_property: OnProperty | None = None
+              ) -> list[Result]:
     """Decide every property; on an interrupt (KeyboardInterrupt) the ones not yet decided
     are unknown and marked `interrupted`."""
     results: list[Result] = []
-    for prop in props:
+    for i, prop in enumerate(props, 1):
+        if on_property is not None:
+            on_property(i, len(props), prop.name)
         started = time.perf_counter()
         try:
             outcome = (decide(prop, ctx) if ctx.graph.complete

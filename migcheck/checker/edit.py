@@ -38,6 +38,7 @@ from migcheck.checker.spec import (
     TupleDomain,
     Wait,
 )
+from migcheck.checker.wellformed import check_model
 
 _HERE = Path(__file__).resolve()
 _SKIP = {str(_HERE), "<string>"}
@@ -506,4 +507,4 @@ def compose(base: Model, layers: Iterable[Layer], name: str | None = None,
         model = coupling.apply(model, layer_name)
     model = replace(model, name=name or model.name, doc=doc if doc is not None else model.doc,
                     layers=tuple(names))
-    return model.check()
+    return check_model(model)

@@ -65,6 +65,9 @@ class Graph(Protocol):
         ...
 
 
+# What an explorer calls now and then while it runs (at most every `every` seconds, with
+# `expanded` up to date), and once more when it is done: the graph so far and the seconds
+# since it started.  n, transitions, max_depth and expanded must be cheap to read.
 Progress = Callable[[Graph, float], None]
 
 
@@ -103,7 +106,7 @@ class StateGraph:
 
     @property
     def max_depth(self) -> int:
-        return max(self.depth) if self.depth else 0
+        return self.depth[-1] if self.depth else 0  # BFS order: depths never decrease
 
     def state(self, i: int) -> State:
         return self.states[i]
@@ -190,6 +193,7 @@ def explore(
                 if now - last >= every:
                     last = now
                     graph.self_loops = loops
+                    graph.expanded = i
                     progress(graph, now - started)
             if max_states is not None and len(states) > max_states:
                 break

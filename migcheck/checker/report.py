@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from migcheck.checker.kinds import Property
 from migcheck.checker.spec import Model
+from migcheck.checker.statusgraph import StatusGraph
 from migcheck.checker.trace import Trace
+
+SOURCE_LINKS = "source-links"
+"""The `Model.meta` key where the application says how to link to the implementation: a
+mapping with URL templates "function" (placeholder {function}) and "file" ({path}) for the
+"file.c:function" each action cites."""
 
 SCHEMA_VERSION = 1
 
@@ -25,12 +31,13 @@ class Verdict(enum.Enum):
     WITNESSED = "witnessed"
     NOT_WITNESSED = "not witnessed"
     UNKNOWN = "unknown"
+    NO_COUNTEREXAMPLE = "no counterexample"  # tested (at random), nothing found, not proved
     NOT_APPLICABLE = "n/a"  # this engine does not decide this kind of property
 
     @property
     def ok(self) -> bool:
         return self in (Verdict.HOLDS, Verdict.PROVED, Verdict.WITNESSED,
-                        Verdict.NOT_APPLICABLE)
+                        Verdict.NO_COUNTEREXAMPLE, Verdict.NOT_APPLICABLE)
 
     @property
     def failed(self) -> bool:
@@ -79,16 +86,19 @@ class ModelInfo:
     assumptions: tuple[tuple[str, str], ...]  # (name, statement)
     layers: tuple[str, ...] = ()
     actions: dict[str, ActionInfo] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # see SOURCE_LINKS
 
     @staticmethod
     def of(model: Model) -> ModelInfo:
+        links = model.meta.get(SOURCE_LINKS, {})
         return ModelInfo(
             model.name, model.doc, dict(model.params), tuple(model.bounds),
             tuple((a.name, a.doc) for a in model.assumptions), tuple(model.layers),
-            {a.name: ActionInfo(a.actor, a.source, a.touched[1:]) for a in model.actions})
+            {a.name: ActionInfo(a.actor, a.source, a.touched[1:]) for a in model.actions},
+            {str(k): str(v) for k, v in links.items()})  # type: ignore[attr-defined]
 
     def describe(self) -> str:
-        """`qemu-7.2, failures <= 2, pages 2` (say): the model and its parameters in one line."""
+        """The model and its parameters in one line: `name, failures <= 2, pages 2`."""
         parts = [self.name]
         for key, value in self.params.items():
             parts.append(f"{key} <= {value}" if key == "failures" else
@@ -119,6 +129,7 @@ class Report:
     results: list[PropertyResult]
     seconds: float
     notes: tuple[str, ...] = ()  # engine-specific lines worth printing (lemma counts, ...)
+    status_graph: StatusGraph | None = None  # the reachable graph over the status variables
 
     @property
     def ok(self) -> bool:
@@ -146,3 +157,38 @@ class Report:
         for r in self.results:
             out[r.verdict.value] = out.get(r.verdict.value, 0) + 1
         return out
+
+    def result(self, name: str) -> PropertyResult | None:
+        return next((r for r in self.results if r.name == name), None)
+
+    def exit_code_with(self, expectations: tuple[Expectation, ...]) -> int:
+        """With expectations, 0 exactly when every one is met (1 when one is not; 3 or 130
+        when one is undecided because the run was incomplete); without, `exit_code`."""
+        if not expectations:
+            return self.exit_code
+        met = [e.met_by(self.result(e.property)) for e in expectations]
+        if all(m is True for m in met):
+            return 0
+        if any(m is False for m in met):
+            return 1
+        return 130 if self.coverage.interrupted else 3
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """`--expect PROPERTY=violated|holds`: what a CI job knows the outcome must be (a known
+    bug still found, a fix still holding)."""
+
+    property: str
+    outcome: str  # one of OUTCOMES
+
+    OUTCOMES = ("violated", "holds")
+
+    def met_by(self, result: PropertyResult | None) -> bool | None:
+        """True or False; None when the verdict is undecided (unknown) or missing."""
+        if result is None or result.verdict in (Verdict.UNKNOWN, Verdict.NOT_APPLICABLE):
+            return None
+        return result.verdict.failed == (self.outcome == "violated")
+
+    def describe(self) -> str:
+        return f"{self.property}={self.outcome}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from migcheck.checker.compile import CompiledModel, State
+from migcheck.checker.tracebuild import TraceBuilder
 
 
 class NotEnabled(ValueError):
@@ -41,9 +42,9 @@ class Simulator:
         return state
 
     def view(self, state: State) -> dict[str, object]:
-        """The state with enum members by name (handy in assertions)."""
-        out = {}
-        for k, v in self.compiled.model.decode(state).items():
-            out[k] = getattr(v, "name", v) if not isinstance(v, tuple) else tuple(
-                getattr(x, "name", x) for x in v)
-        return out
+        """The state as a trace shows it: symbols by name, channels as lists of messages."""
+        return self._builder.values(state)
+
+    @cached_property
+    def _builder(self) -> TraceBuilder:
+        return TraceBuilder(self.compiled)

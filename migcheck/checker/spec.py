@@ -3,7 +3,8 @@
 A model is data.  The application fills these classes with its protocol's names; the engines
 (`compile`, `explore`, the z3 encoder, the Hypothesis rules, trace validation) only read them
 and never mention a protocol name themselves.  Models are built and changed with the edits of
-`migcheck.checker.edit`; `Model.check` rejects a malformed one with one clear message.
+`migcheck.checker.edit`; `wellformed.check_model` rejects a malformed one with one clear
+message.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from migcheck.checker.expr import TRUE, Const, Eq, Expr, Or, Symbol, Var, all_of, symbol
+from migcheck.checker.expr import TRUE, And, Const, Eq, Expr, Or, Symbol, Var, all_of, symbol
 
 
 class ModelError(ValueError):
@@ -141,6 +142,17 @@ class ActorKind(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A bounded FIFO of messages held in a fixed-size tuple (`migcheck.checker.fifo`): slots
+    fill from the left and `empty` marks a free one.  Messages travel from `sender` to
+    `receiver` (sides, or lanes); traces write the queue as the list of its messages."""
+
+    empty: object
+    sender: str
+    receiver: str
+
+
+@dataclass(frozen=True)
 class StateVar:
     name: str
     domain: Domain
@@ -149,6 +161,7 @@ class StateVar:
     lane: str  # the thread / channel / admin column a viewer shows it in
     event: str | None = None  # a side name: a change emits an event (the value's label) there
     role: str | None = None  # "bound": a counter that only limits the check (prove drops it)
+    queue: Queue | None = None  # a message channel: a FIFO in a tuple of slots
 
 
 @dataclass(frozen=True)
@@ -346,17 +359,8 @@ class Model:
         target = action.assigned(pc)
         return starts, (target.value if isinstance(target, Const) else None)
 
-    def check(self) -> Model:
-        """Reject a malformed model with one clear message (ModelError); return it."""
-        from migcheck.checker.wellformed import check_model
-
-        check_model(self)
-        return self
-
 
 def _conjuncts(guard: Expr) -> tuple[Expr, ...]:
-    from migcheck.checker.expr import And
-
     return guard.args if isinstance(guard, And) else (guard,)
 
 

@@ -1,10 +1,18 @@
-"""Counterexample traces: one form for every engine, saved as ITF-compatible JSON.
+"""Counterexample traces: one form for every engine, saved as ITF JSON.
 
 The Informal Trace Format (ITF, used by Apalache and Quint) is `{"#meta", "vars", "states",
 "loop"}`; each state is an object of variable values.  migcheck adds, in each state's `#meta`,
 the step that led to it: action, actor, the implementation function it cites, the operator's
-command (target, name, arguments) and its reply, and the events it emitted.  Symbols are
-written by name, tuples as `{"#tup": [...]}`.
+command (target, name, arguments) and its reply, and the events it emitted; the trace's
+`#meta` says which lane each variable and actor is drawn in, which variables are message
+channels (and from which side to which) and which emit events, and may hold `stuck`, the
+diagnosis of the state it ends in (`migcheck.checker.stuck`).
+
+Values, in memory and in the file: booleans, integers (`{"#bigint": "..."}` beyond 2^53) and
+strings (symbols by name) as themselves; a list (a FIFO: its messages, oldest first) as a JSON
+array; a tuple as `{"#tup": [...]}`; an `ItfSet` as `{"#set": [...]}`; an `ItfMap` as
+`{"#map": [[key, value], ...]}`; a record as a JSON object.  Any ITF trace loads, so traces of
+other tools can be shown too.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migcheck.checker import stuck
 from migcheck.checker.expr import Symbol
 from migcheck.checker.files import write_text
 from migcheck.checker.inputs import (
@@ -35,6 +44,33 @@ from migcheck.checker.spec import Call
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+
+
+class ItfSet(tuple):
+    """An ITF set (`#set`), its elements in the file's order."""
+
+    __slots__ = ()
+
+
+class ItfMap(tuple):
+    """An ITF map (`#map`): (key, value) pairs in the file's order."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Unserializable:
+    """An ITF value its writer could not serialize (`#unserializable`): shown as written."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A variable holding the messages in flight from one side (or lane) to another."""
+
+    sender: str
+    receiver: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +103,10 @@ class Trace:
     lanes: dict[str, str] = field(default_factory=dict)  # variable -> lane
     actors: dict[str, str] = field(default_factory=dict)  # actor -> lane
     blocked: tuple[tuple[int, str, str], ...] = ()  # (step, actor, what it waits on)
+    channels: dict[str, Channel] = field(default_factory=dict)  # variable -> direction
+    events: dict[str, str] = field(default_factory=dict)  # variable -> side its changes name
+    columns: tuple[str, ...] = ()  # the lanes in the order a viewer draws them
+    stuck: stuck.Diagnosis | None = None  # who sleeps at the end, who could wake them
 
     @property
     def length(self) -> int:
@@ -96,8 +136,18 @@ class TraceFileError(InputError):
 def _to_itf(value: object) -> object:
     if isinstance(value, Symbol | enum.Enum):
         return value.name
+    if isinstance(value, ItfSet):
+        return {"#set": [_to_itf(v) for v in value]}
+    if isinstance(value, ItfMap):
+        return {"#map": [[_to_itf(k), _to_itf(v)] for k, v in value]}
     if isinstance(value, tuple):
         return {"#tup": [_to_itf(v) for v in value]}
+    if isinstance(value, list):
+        return [_to_itf(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_itf(v) for k, v in value.items()}
+    if isinstance(value, Unserializable):
+        return {"#unserializable": value.text}
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and abs(value) >= 2**53:
@@ -106,19 +156,40 @@ def _to_itf(value: object) -> object:
 
 
 def _from_itf(value: object, where: str) -> object:
-    """A state value: a boolean, an integer, a name, or a tuple of those (`#tup`); a big
-    integer is `#bigint` (bounded like every integer we read)."""
+    """A state value in memory (module docstring); ShapeError, naming `where`, if it is not
+    one."""
+    if isinstance(value, list):
+        return [_from_itf(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, bool | int | str):
         return value
-    if isinstance(value, dict) and len(value) == 1:
-        if "#tup" in value:
-            return tuple(items(value["#tup"], join(where, "#tup"), _from_itf))
-        if "#bigint" in value:
-            digits = str(expect(value["#bigint"], str, join(where, "#bigint")))
+    if not isinstance(value, dict):
+        raise ShapeError(where, f"unsupported ITF value ({kind_of(value)})")
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        at = join(where, key)
+        if key == "#tup":
+            return tuple(items(inner, at, _from_itf))
+        if key == "#set":
+            return ItfSet(items(inner, at, _from_itf))
+        if key == "#map":
+            return ItfMap(items(inner, at, _pair))
+        if key == "#bigint":
+            digits = str(expect(inner, str, at))
             if not re.fullmatch(r"-?[0-9]{1,19}", digits) or abs(int(digits)) > MAX_INT:
-                raise ShapeError(where, "#bigint is not an integer in range")
+                raise ShapeError(at, f"{digits[:40]!r} is not an integer in range")
             return int(digits)
-    raise ShapeError(where, f"unsupported ITF value ({kind_of(value)})")
+        if key == "#unserializable":
+            return Unserializable(str(expect(inner, str, at)))
+    unknown = [k for k in value if k.startswith("#")]
+    if unknown:
+        raise ShapeError(where, f"unsupported ITF value {unknown[0][:40]!r}")
+    return {k: _from_itf(v, join(where, k)) for k, v in value.items()}  # a record
+
+
+def _pair(item: object, where: str) -> tuple[object, object]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ShapeError(where, "an ITF #map entry must be a [key, value] pair")
+    return _from_itf(item[0], f"{where}[0]"), _from_itf(item[1], f"{where}[1]")
 
 
 def to_json(trace: Trace) -> dict:
@@ -149,10 +220,16 @@ def to_json(trace: Trace) -> dict:
             "params": trace.params,
             "lanes": trace.lanes,
             "actors": trace.actors,
+            "columns": list(trace.columns),
+            "channels": {k: {"from": c.sender, "to": c.receiver}
+                         for k, c in trace.channels.items()},
+            "events": trace.events,
         },
         "vars": trace.variables,
         "states": states,
     }
+    if trace.stuck is not None:
+        doc["#meta"]["stuck"] = stuck.to_json(trace.stuck)
     if trace.loop_start is not None:
         doc["loop"] = trace.loop_start
     return doc
@@ -164,8 +241,8 @@ def save(trace: Trace, path: Path) -> Path:
 
 
 def from_json(doc: object, name: str = "trace") -> Trace:
-    """A Trace from its ITF form; TraceFileError (naming `name` and the JSON path) if `doc`
-    is not one."""
+    """A Trace of an ITF document: migcheck's own, or any other tool's (whose states carry no
+    step metadata).  TraceFileError, naming `name` and the JSON path, if `doc` is not one."""
     try:
         return _trace(doc)
     except ShapeError as exc:
@@ -173,30 +250,16 @@ def from_json(doc: object, name: str = "trace") -> Trace:
 
 
 def _trace(doc: object) -> Trace:
-    meta = member(doc, "#meta", dict, "")
+    expect(doc, dict, "")
+    meta = member(doc, "#meta", dict, "", {})
     names = strings(member(doc, "vars", list, ""), "vars")
-    raw_states = member(doc, "states", list, "")
     steps, blocked = [], []
-    for i, raw in enumerate(raw_states):  # type: ignore[arg-type]
+    for i, raw in enumerate(member(doc, "states", list, "")):  # type: ignore[arg-type]
         where = f"states[{i}]"
-        expect(raw, dict, where)
-        smeta = member(raw, "#meta", dict, where, {})
+        steps.append(_step(raw, names, where))
         mwhere = join(where, "#meta")
-        state = {k: _from_itf(member(raw, k, object, where), join(where, k)) for k in names}
-        events = tuple(items(member(smeta, "events", list, mwhere, []), join(mwhere, "events"),
-                             lambda e, w: (_text(e, "side", w), _text(e, "status", w))))
-        call = member(smeta, "call", dict, mwhere, None)
-        if call is not None:
-            cwhere = join(mwhere, "call")
-            args = member(call, "args", dict, cwhere, {})
-            call = Call(_text(call, "target", cwhere), _text(call, "name", cwhere),
-                        tuple((k, expect(v, (bool, int, str), join(cwhere, k)))
-                              for k, v in args.items()))  # type: ignore[union-attr]
-        reply = member(smeta, "reply", str, mwhere, None)
-        steps.append(Step(state, _optional(smeta, "action", mwhere),
-                          _optional(smeta, "actor", mwhere), _optional(smeta, "cites", mwhere),
-                          call, None if reply in (None, "ok") else reply, events))
-        blocked += items(member(smeta, "blocked", list, mwhere, []), join(mwhere, "blocked"),
+        blocked += items(member(raw, "#meta", dict, where, {}).get("blocked", []),  # type: ignore[union-attr]
+                         join(mwhere, "blocked"),
                          lambda b, w, i=i: (i, _text(b, "actor", w), _text(b, "on", w)))
     loop = member(doc, "loop", int, "", None)
     if loop is not None and not 0 <= loop < len(steps):  # type: ignore[operator]
@@ -204,14 +267,74 @@ def _trace(doc: object) -> Trace:
     params = member(meta, "params", dict, "#meta", {})
     for k, v in params.items():  # type: ignore[union-attr]
         expect(v, (bool, int, str), f"#meta.params.{k}")
+    channels = {k: Channel(_text(c, "from", f"#meta.channels.{k}"),
+                           _text(c, "to", f"#meta.channels.{k}"))
+                for k, c in member(meta, "channels", dict, "#meta", {}).items()}  # type: ignore[union-attr]
+    found = member(meta, "stuck", dict, "#meta", None)
     return Trace(
         model=_text(meta, "source", "#meta", "?"), property=_text(meta, "property", "#meta", "?"),
-        kind=_text(meta, "kind", "#meta", "?"), steps=tuple(steps), params=dict(params),
+        kind=_text(meta, "kind", "#meta", "?"), steps=tuple(steps), params=dict(params),  # type: ignore[arg-type]
         loop_start=loop, summary=_text(meta, "description", "#meta", ""),  # type: ignore[arg-type]
         engine=_text(meta, "engine", "#meta", "?"),
         lanes=string_map(member(meta, "lanes", dict, "#meta", {}), "#meta.lanes"),
         actors=string_map(member(meta, "actors", dict, "#meta", {}), "#meta.actors"),
-        blocked=tuple(blocked))
+        blocked=tuple(blocked), channels=channels,
+        events=string_map(member(meta, "events", dict, "#meta", {}), "#meta.events"),
+        columns=strings(member(meta, "columns", list, "#meta", []), "#meta.columns"),
+        stuck=None if found is None else _stuck(found, len(steps), "#meta.stuck"))
+
+
+def _step(raw: object, names: tuple[str, ...], where: str) -> Step:
+    expect(raw, dict, where)
+    missing = [k for k in names if k not in raw]  # type: ignore[operator]
+    if missing:
+        raise ShapeError(where, f"no value for {missing[0]!r}")
+    state = {k: _from_itf(raw[k], join(where, k)) for k in names}  # type: ignore[index]
+    mwhere = join(where, "#meta")
+    smeta = member(raw, "#meta", dict, where, {})
+    events = tuple(items(member(smeta, "events", list, mwhere, []), join(mwhere, "events"),
+                         lambda e, w: (_text(e, "side", w), _text(e, "status", w))))
+    call = member(smeta, "call", dict, mwhere, None)
+    if call is not None:
+        cwhere = join(mwhere, "call")
+        args = member(call, "args", dict, cwhere, {})
+        call = Call(_text(call, "target", cwhere), _text(call, "name", cwhere),
+                    tuple((k, expect(v, (bool, int, str), join(cwhere, k)))
+                          for k, v in args.items()))  # type: ignore[union-attr]
+    reply = member(smeta, "reply", str, mwhere, None)
+    return Step(state, _optional(smeta, "action", mwhere), _optional(smeta, "actor", mwhere),
+                _optional(smeta, "cites", mwhere), call,
+                None if reply in (None, "ok") else str(reply), events)
+
+
+def _stuck(doc: object, length: int, where: str) -> stuck.Diagnosis:
+    """The diagnosis of the end state, its step numbers within the trace."""
+    def step(obj: object, key: str, w: str, default: object = MISSING) -> int | None:
+        value = member(obj, key, int, w, default)
+        if value is not None and not 0 <= value < length:  # type: ignore[operator]
+            raise ShapeError(join(w, key), f"{value} is not a step of the trace")
+        return value  # type: ignore[return-value]
+
+    def poster(p: object, w: str) -> stuck.Poster:
+        return stuck.Poster(_text(p, "action", w), _text(p, "actor", w),
+                            strings(member(p, "starts_at", list, w, []), join(w, "starts_at")),
+                            strings(member(p, "missing", list, w, []), join(w, "missing")))
+
+    def sleeper(s: object, w: str) -> stuck.Sleeper:
+        return stuck.Sleeper(_text(s, "actor", w), _text(s, "on", w), _text(s, "cites", w, ""),
+                             step(s, "since", w),  # type: ignore[arg-type]
+                             tuple(items(member(s, "posters", list, w, []), join(w, "posters"),
+                                         poster)))
+
+    def actor(a: object, w: str) -> stuck.ActorAt:
+        return stuck.ActorAt(_text(a, "name", w), _text(a, "doc", w, ""),
+                             _optional(a, "pc", w), _optional(a, "at", w),
+                             step(a, "since", w, None))
+
+    return stuck.Diagnosis(
+        step(doc, "end", where),  # type: ignore[arg-type]
+        tuple(items(member(doc, "sleepers", list, where), join(where, "sleepers"), sleeper)),
+        tuple(items(member(doc, "actors", list, where, []), join(where, "actors"), actor)))
 
 
 def _text(obj: object, key: str, where: str, default: object = MISSING) -> str:

@@ -3,7 +3,8 @@
 Every engine ends with a path of (action index or None, state tuple): the explorer's parent
 links, z3's bounded model, a validated recording, a shrunk random run.  `TraceBuilder` makes
 the same Trace of each: decoded states, the step's action, actor, cited function, command and
-reply, the events its state changes emit, and the threads blocked at each step.
+reply, the events its state changes emit, the threads blocked at each step, and the diagnosis
+of the state it ends in (`migcheck.checker.stuck`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from migcheck.checker.compile import CompiledModel, State
-from migcheck.checker.expr import Symbol, all_of
-from migcheck.checker.spec import Model
-from migcheck.checker.trace import Step, Trace
+from migcheck.checker.expr import Symbol, all_of, symbol
+from migcheck.checker.spec import ActorKind, Model
+from migcheck.checker.stuck import Diagnoser
+from migcheck.checker.trace import Channel, Step, Trace
 
 Path = Sequence[tuple[int | None, State]]
 
@@ -33,6 +35,26 @@ def plain(decoded: dict[str, object]) -> dict[str, object]:
     return {k: conv(v) for k, v in decoded.items()}
 
 
+def columns(model: Model) -> tuple[str, ...]:
+    """The actors' lanes in the order a sequence chart draws them: the operator's side first,
+    then every side in the order the model declares it, except that a side holding a channel
+    between two others sits between them (src, net, dst); within a side, its actors in order.
+    """
+    sides: list[str] = []
+    for actor in sorted(model.actors, key=lambda a: a.kind is not ActorKind.ADMIN):
+        if actor.side not in sides:
+            sides.append(actor.side)
+    for var in model.variables:
+        side = var.lane.split(":")[0]
+        q = var.queue
+        if q is None or side not in sides or side in (q.sender, q.receiver) \
+                or q.sender not in sides or q.receiver not in sides:
+            continue
+        sides.remove(side)
+        sides.insert(min(sides.index(q.sender), sides.index(q.receiver)) + 1, side)
+    return tuple(a.name for side in sides for a in model.actors if a.side == side)
+
+
 @dataclass
 class TraceBuilder:
     compiled: CompiledModel
@@ -40,6 +62,10 @@ class TraceBuilder:
     @property
     def model(self) -> Model:
         return self.compiled.model
+
+    @cached_property
+    def _diagnoser(self) -> Diagnoser:
+        return Diagnoser(self.compiled)
 
     @cached_property
     def _asleep(self) -> list:
@@ -60,8 +86,25 @@ class TraceBuilder:
             out += self.compiled.actions[action].events
         return tuple(out)
 
+    @cached_property
+    def _queues(self) -> dict[str, str]:
+        """Channel variable -> the name of its empty marker."""
+        out = {}
+        for v in self.model.variables:
+            if v.queue is not None:
+                empty = symbol(v.queue.empty)
+                out[v.name] = empty.name if isinstance(empty, Symbol) else str(empty)
+        return out
+
+    def values(self, state: State) -> dict[str, object]:
+        """A state as a trace shows it: symbols by name, each channel as its messages."""
+        decoded = plain(self.model.decode(state))
+        for name, empty in self._queues.items():
+            decoded[name] = [m for m in decoded[name] if m != empty]  # type: ignore[attr-defined]
+        return decoded
+
     def step(self, action: int | None, before: State | None, after: State) -> Step:
-        decoded = plain(self.model.decode(after))
+        decoded = self.values(after)
         if action is None:
             return Step(decoded)
         act = self.compiled.actions[action]
@@ -89,6 +132,8 @@ class TraceBuilder:
         blocked = tuple((i, w.actor, w.on) for i, (_, state) in enumerate(entries)
                         for w, pred in self._asleep if pred(state))
         model = self.model
+        states = [state for _, state in entries]
+        end = len(path) - 1 if loop is not None else len(entries) - 1
         return Trace(
             model=model.name, property=name, kind=kind, steps=tuple(steps),
             params=dict(model.params), loop_start=(len(path) - 1) if loop is not None else None,
@@ -96,4 +141,9 @@ class TraceBuilder:
             lanes={v.name: v.lane for v in model.variables},
             actors={a.name: a.name for a in model.actors},
             blocked=blocked,
+            channels={v.name: Channel(v.queue.sender, v.queue.receiver)
+                      for v in model.variables if v.queue is not None},
+            events={v.name: v.event for v in model.variables if v.event},
+            columns=columns(model),
+            stuck=self._diagnoser.diagnose(states, end) if entries else None,
         )

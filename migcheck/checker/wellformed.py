@@ -26,6 +26,7 @@ from migcheck.checker.expr import (
     Tuple,
     Var,
     show,
+    symbol,
 )
 from migcheck.checker.spec import (
     BoolDomain,
@@ -34,6 +35,7 @@ from migcheck.checker.spec import (
     IntDomain,
     Model,
     ModelError,
+    StateVar,
     TupleDomain,
 )
 
@@ -146,8 +148,20 @@ class Types:
         raise ModelError(f"{value!r} is not a model value")
 
 
-def check_model(model: Model) -> None:
-    """Raise ModelError for the first problem found."""
+def _check_queue(var: StateVar) -> None:
+    """A channel is a tuple of slots whose element domain holds its `empty` marker."""
+    assert var.queue is not None
+    if not isinstance(var.domain, TupleDomain):
+        raise ModelError(f"state variable {var.name}: a queue must be a tuple of slots")
+    try:
+        var.domain.elem.encode(symbol(var.queue.empty))
+    except (ModelError, TypeError, ValueError):
+        raise ModelError(f"state variable {var.name}: its empty marker"
+                         f" {var.queue.empty!r} is not a value of its slots") from None
+
+
+def check_model(model: Model) -> Model:
+    """Raise ModelError for the first problem found; return the model."""
     _unique("state variable", [v.name for v in model.variables], model)
     _unique("actor", [a.name for a in model.actors], model)
     _unique("action", [a.name for a in model.actions], model)
@@ -155,6 +169,8 @@ def check_model(model: Model) -> None:
     types = Types(model)
     for v in model.variables:
         _check_init(v.name, v.domain, v.init)
+        if v.queue is not None:
+            _check_queue(v)
     for actor in model.actors:
         if actor.pc is not None and actor.pc not in model.var_index:
             raise ModelError(f"actor {actor.name}: program-point variable {actor.pc!r}"
@@ -191,6 +207,7 @@ def check_model(model: Model) -> None:
                 raise ModelError(f"assumption {assumption.name}: {pattern!r} matches no"
                                  " action")
     _typed(types, model.valid_end, BOOL, "valid end states")
+    return model
 
 
 def _typed(types: Types, node: object, want: Type, where: str) -> None:

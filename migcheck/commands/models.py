@@ -21,6 +21,7 @@ from migcheck.checker.edit import short_path
 from migcheck.checker.expr import show
 from migcheck.checker.spec import Action, Model, ModelError
 from migcheck.cli import UsageError
+from migcheck.commands import terminal
 from migcheck.commands.options import int_arg, load
 from migcheck.model.config import MAX_FAILURES, MAX_PAGES, Config
 from migcheck.proposals import builtin, installed, load_file
@@ -44,7 +45,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Console(highlight=False)
+    out = terminal.console(args)
     if args.actions or args.show:
         name = args.actions or args.show[0]
         built = load(Config(name, args.failures, args.pages, args.preempt))
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 def _versions(file: str | None, out: Console) -> None:
     table = Table()
     for col in ("model", "based on", "from", "what it describes"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col != "what it describes")
     if file:
         try:
             found = load_file(Path(file))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from migcheck.checker.files import check_writable, write_text
+from migcheck.checker.files import OutputError, check_writable, write_text
 from migcheck.checker.inputs import InputError
-from migcheck.checker.trace import Trace, load
+from migcheck.checker.trace import Trace, TraceFileError, from_json, load
 from migcheck.checker.views import html, report_json
 from migcheck.cli import UsageError
 
@@ -26,20 +26,64 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="also show this saved trace (repeatable)")
 
 
+def read_checks(path: Path) -> list[dict]:
+    """The checks of a report file, each checked and in its normal form."""
+    try:
+        return [report_json.to_dict(r, embed_traces=True) for r in report_json.read(path)]
+    except InputError as exc:
+        hint = " (run `migcheck check` first)" if path == LAST else ""
+        raise UsageError(f"{exc}{hint}") from None
+
+
+def read_trace(path: Path) -> Trace:
+    try:
+        return load(path)
+    except TraceFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def counterexamples(checks: list[dict]) -> tuple[list[html.Counterexample], list[str]]:
+    """Each failed property's counterexample: the one recorded with the check, else its
+    trace file, if that still holds a trace of the same model, parameters and property.
+    Also the notes saying which files did not."""
+    found, notes = [], []
+    for ci, check in enumerate(checks):
+        for r in check.get("results", []):
+            name, path = r.get("property"), r.get("trace")
+            if isinstance(r.get("itf"), dict):
+                try:
+                    trace = from_json(r["itf"])
+                except TraceFileError as exc:
+                    raise UsageError(f"the counterexample of {name} is malformed: {exc}"
+                                     ) from None
+                found.append(html.Counterexample(trace, path or "(recorded with the check)",
+                                                 ci))
+            elif path:
+                trace = read_trace(Path(path))
+                if (trace.model, trace.params, trace.property) != \
+                        (check.get("model"), check.get("params"), name):
+                    notes.append(f"{path} now holds another run's trace (of {trace.model},"
+                                 f" {trace.params}); run the check again to see the"
+                                 f" counterexample of {name}")
+                    continue
+                found.append(html.Counterexample(trace, path, ci))
+    return found, notes
+
+
 def run(args: argparse.Namespace) -> int:
     out = args.out / "index.html"
-    check_writable(out, "--out")
     try:
-        checks = [report_json.to_dict(r) for r in report_json.read(args.source)]
-    except InputError as exc:
-        hint = " (run `migcheck check` first)" if args.source == LAST else ""
-        raise UsageError(f"{exc}{hint}") from None
-    traces: list[tuple[Trace, str]] = []
-    for check in checks:
-        for r in check["results"]:
-            if r["trace"]:
-                traces.append((load(Path(r["trace"])), r["trace"]))
-    traces += [(load(p), str(p)) for p in args.trace]
-    write_text(out, html.page(checks, traces))
-    print(f"wrote {out} ({len(checks)} check(s), {len(traces)} counterexample(s))")
+        check_writable(out, "--out")
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    checks = read_checks(args.source)
+    cxs, notes = counterexamples(checks)
+    cxs += [html.Counterexample(read_trace(p), str(p), None) for p in args.trace]
+    try:
+        write_text(out, html.page(checks, cxs, notes=notes))
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        print(f"note: {note}")
+    print(f"wrote {out} ({len(checks)} check(s), {len(cxs)} counterexample(s))")
     return 0

@@ -10,7 +10,6 @@ version does.  A file that is not a realqemu trace: one line, exit 2.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +20,7 @@ from migcheck.checker.spec import ModelError
 from migcheck.checker.trace import save
 from migcheck.checker.views.text import print_step
 from migcheck.cli import UsageError
+from migcheck.commands import terminal
 from migcheck.commands.options import int_arg
 from migcheck.model.config import MAX_FAILURES
 from migcheck.model.versions import BUILT_IN
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if args.model is None:
             raise UsageError("--save needs --model (the path saved is that model's match)")
         check_writable(args.save, "--save")
-    out = Console() if sys.stdout.isatty() else Console(width=120)
+    out = terminal.console(args)
     if args.model is not None:
         if args.model not in _versions():
             raise UsageError(f"unknown model {args.model!r} (known: {', '.join(_versions())})")

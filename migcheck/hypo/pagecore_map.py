@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from migcheck.pagecore import PageCore
+from migcheck.pagecore import PageCore, checks
 from migcheck.pagecore.messages import PageMsg, ReqPages
 
 Steps = Callable[[re.Match, dict, dict, PageCore], list[str]]
@@ -186,10 +186,10 @@ FAULT_OF_MODEL = {
     "qemu-8.2+no-discard": ("no-discard",),
 }
 
-CORE_CHECKS = {
-    "pages-consistent": "pages_consistent",
-    "no-stale-placement": "no_stale_placement",
-    "received-means-placed": "received_implies_present",
-    "requests-tracked": "requests_tracked",
+CORE_CHECKS: dict[str, Callable[[PageCore], list[str]]] = {
+    "pages-consistent": checks.pages_consistent,
+    "no-stale-placement": checks.no_stale_placement,
+    "received-means-placed": checks.received_implies_present,
+    "requests-tracked": checks.requests_tracked,
 }
 """Core checks that state a model property (the core's other checks have no model twin)."""

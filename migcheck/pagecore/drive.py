@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from migcheck.pagecore import checks
 from migcheck.pagecore.core import PageCore
 
 
@@ -24,7 +25,7 @@ def replay(core: PageCore, steps: Iterable[str], check: bool = True) -> list[str
     for s in steps:
         core.step(s)
         if check:
-            seen.extend(v for v in core.check_invariants() if v not in seen)
+            seen.extend(v for v in checks.check_all(core) if v not in seen)
     return seen
 
 
@@ -44,7 +45,7 @@ def random_walk(core: PageCore, rng: random.Random, max_steps: int = 10_000,
             core.step(rng.choices(enabled, weights=w)[0])
         else:
             core.step(rng.choice(enabled))
-        bad = core.check_invariants()
+        bad = checks.check_all(core)
         if bad:
             return WalkResult(tuple(core.trace), tuple(bad), core.completed(), False)
     done = core.completed()
@@ -81,7 +82,7 @@ def explore(initial: PageCore, max_states: int = 200_000) -> ExploreResult:
                     continue
                 seen.add(key)
                 abstracts.add(succ.abstract())
-                bad = succ.check_invariants()
+                bad = checks.check_all(succ)
                 if bad and first is None:
                     first = (tuple(bad), tuple(succ.trace))
                 nxt.append(succ)

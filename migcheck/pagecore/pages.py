@@ -26,11 +26,6 @@ def page_version(data: bytes) -> int:
     return int(data[9:15].decode())
 
 
-def page_index(data: bytes) -> int:
-    """Inverse of :func:`page_content` for the index part."""
-    return int(data[4:8].decode())
-
-
 def encode_bitmap(bits: Sequence[bool]) -> bytes:
     """Received-bitmap blob as the destination sends it after RECV_BITMAP.
 

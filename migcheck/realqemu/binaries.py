@@ -51,12 +51,6 @@ class QemuBuild:
         ).stdout
         return out.splitlines()[0].strip() if out else ""
 
-    def version_number(self) -> str:
-        """'7.2.22' from the version string."""
-        s = self.version_string()
-        prefix = "QEMU emulator version "
-        return s[len(prefix) :].split()[0] if s.startswith(prefix) else s
-
 
 def check_version(version: str) -> str:
     if version not in VERSIONS:

@@ -42,6 +42,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migcheck.checker.trace import Step as ModelStep, Trace
+from migcheck.model.versions import BUILT_IN
+from migcheck.model.vocab import MigrationStatus
+from migcheck.realqemu.binaries import VERSIONS, QemuBuild, find_qemu, unavailable_reason
+from migcheck.realqemu.harness import ScenarioError, run_harness
+from migcheck.realqemu.steps import (
+    Break,
+    Heal,
+    NewDstSocket,
+    Quiet,
+    Sleep,
+    WaitEvent,
+    cmd,
+    validate as validate_steps,
+)
+from migcheck.realqemu.trace import TraceWriter, read_trace, replies_to
+from migcheck.validate import build, model_for, validate_file
 
 CONNECTS = ("migrate",)  # src commands that open a new main channel
 INCOMING = "migrate-incoming"
@@ -103,9 +119,6 @@ def _fails_before_accept(trace: Trace, i: int, end: int) -> bool:
 
 def status_vars(trace: Trace) -> dict[str, str]:
     """Side -> the variable holding its MigrationStatus (from the model that wrote it)."""
-    from migcheck.model.versions import BUILT_IN
-    from migcheck.validate import build
-
     name = trace.model if trace.model in {v.name for v in BUILT_IN} else "qemu-8.2"
     model = build(name, 0)
     return {v.event: v.name for v in model.variables if v.event}
@@ -113,8 +126,6 @@ def status_vars(trace: Trace) -> dict[str, str]:
 
 def scenario(trace: Trace) -> list:
     """The realqemu steps that replay `trace` (see the table in the module docstring)."""
-    from migcheck.realqemu.steps import Break, Heal, NewDstSocket, Quiet, WaitEvent, cmd, validate
-
     svars = status_vars(trace)
     end = len(trace.steps) if trace.loop_start is None else trace.loop_start + 1
     steps: list = []
@@ -141,7 +152,7 @@ def scenario(trace: Trace) -> list:
             else:
                 steps.append(cmd(side, name, None, expect))
         elif step.action == CHANNEL_FAILS and not broken:
-            steps += [_sleep(SETTLE_SECONDS), Break()]
+            steps += [Sleep(SETTLE_SECONDS), Break()]
             broken = True
         for side, status in _status_events(trace, i, svars):
             steps.append(WaitEvent(side, status, EVENT_TIMEOUT))
@@ -155,19 +166,12 @@ def scenario(trace: Trace) -> list:
                 steps.append(cmd(call.target, call.name, args, "any"))
         steps.append(Quiet(SETTLE_SECONDS, timeout=EVENT_TIMEOUT))
     steps += [cmd("src", "query-migrate"), cmd("dst", "query-migrate")]
-    return list(validate(steps))
+    return list(validate_steps(steps))
 
-
-def _sleep(seconds: float):
-    from migcheck.realqemu.steps import Sleep
-
-    return Sleep(seconds)
 
 
 def qemu_build(spec: str):
     """`7.2`, `10.0` or the path of a qemu-system-x86_64 binary -> (version, QemuBuild)."""
-    from migcheck.realqemu.binaries import VERSIONS, QemuBuild, find_qemu
-
     if spec in VERSIONS:
         return spec, find_qemu(spec)
     path = Path(spec)
@@ -194,16 +198,12 @@ def final_statuses(trace: Trace) -> dict[str, str]:
 
 def _qapi(name: object) -> str:
     """An enum member's name in a saved trace -> the string QMP uses for it."""
-    from migcheck.model.vocab import MigrationStatus
-
     member = MigrationStatus.__members__.get(str(name))
     return member.qapi if member is not None else str(name)
 
 
 def real_statuses(path: Path) -> dict[str, str]:
     """The last query-migrate status of each side in a realqemu trace."""
-    from migcheck.realqemu.trace import read_trace, replies_to
-
     records = read_trace(path)
     out = {}
     for side in ("src", "dst"):
@@ -216,10 +216,6 @@ def real_statuses(path: Path) -> dict[str, str]:
 
 def replay(trace: Trace, qemu: str, out_dir: Path = REPLAY_DIR, name: str = "") -> Outcome:
     """Run `trace` on real QEMU (`qemu` as for --qemu), record, validate, compare."""
-    from migcheck.realqemu.binaries import unavailable_reason
-    from migcheck.realqemu.harness import ScenarioError, run_harness
-    from migcheck.realqemu.trace import TraceWriter
-
     version, build = qemu_build(qemu)
     steps = scenario(trace)
     reason = unavailable_reason(version)
@@ -241,8 +237,6 @@ def replay(trace: Trace, qemu: str, out_dir: Path = REPLAY_DIR, name: str = "") 
 
 def judge(trace: Trace, path: Path, version: str, error: str | None) -> Outcome:
     """Validate the real run and compare its end with the model's."""
-    from migcheck.validate import model_for, validate_file
-
     model_end, real_end = final_statuses(trace), real_statuses(path)
     own = model_for(version)
     validated = None

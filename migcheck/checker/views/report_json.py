@@ -3,7 +3,8 @@
 The document is `{"tool", "schema_version", "ok", "checks": [report, ...]}`; its schema is
 `assets/report.schema.json` (validated in the tests).  `to_dict`/`from_dict` round-trip a
 Report, traces stored by file name; `record_last` keeps the latest report of each model and
-parameters for `migcheck report`.
+parameters for `migcheck report`, counterexamples included (a trace file may since have been
+overwritten by a run at other parameters).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from migcheck.checker import statusgraph, trace
 from migcheck.checker.files import locked, write_text
 from migcheck.checker.inputs import (
     InputError,
@@ -20,6 +22,7 @@ from migcheck.checker.inputs import (
     join,
     load_json,
     member,
+    string_map,
     strings,
 )
 from migcheck.checker.report import (
@@ -35,9 +38,12 @@ from migcheck.checker.report import (
 SCHEMA_FILE = Path(__file__).parent / "assets" / "report.schema.json"
 
 
-def to_dict(report: Report) -> dict:
+def to_dict(report: Report, embed_traces: bool = False) -> dict:
+    """The JSON form; with `embed_traces`, each failed property's counterexample is included
+    (ITF, under "itf"), so the document does not depend on trace files that a later run may
+    overwrite."""
     m, c = report.model, report.coverage
-    return {
+    doc = {
         "tool": "migcheck",
         "engine": report.engine,
         "model": m.name,
@@ -82,12 +88,21 @@ def to_dict(report: Report) -> dict:
                                        for lay, what, where in a.changes]}
                     for name, a in m.actions.items()},
         "seconds": round(report.seconds, 3),
+        "links": dict(m.links),
+        "status_graph": (statusgraph.to_json(report.status_graph)
+                         if report.status_graph is not None else None),
     }
+    if embed_traces:
+        for r, out in zip(report.results, doc["results"], strict=True):
+            if r.trace is not None and r.verdict.failed:
+                out["itf"] = trace.to_json(r.trace)
+    return doc
 
 
 def from_dict(doc: object, where: str = "") -> Report:
-    """A Report from its JSON form (traces are not loaded; `trace_file` names them).  Raises
-    ShapeError, naming the JSON path, on a malformed document."""
+    """A Report from its JSON form (embedded counterexamples are loaded; otherwise
+    `trace_file` names them).  Raises ShapeError, naming the JSON path, on a malformed
+    document."""
     text, number = (str,), (int, float)
     cov = member(doc, "coverage", dict, where)
     cwhere = join(where, "coverage")
@@ -109,7 +124,8 @@ def from_dict(doc: object, where: str = "") -> Report:
         tuple(items(member(doc, "assumptions", list, where, []), join(where, "assumptions"),
                     lambda a, w: (str(member(a, "name", text, w)),
                                   str(member(a, "statement", text, w))))),
-        strings(member(doc, "layers", list, where, []), join(where, "layers")), actions)
+        strings(member(doc, "layers", list, where, []), join(where, "layers")), actions,
+        string_map(member(doc, "links", dict, where, {}), join(where, "links")))
     coverage = Coverage(
         bool(member(cov, "complete", bool, cwhere)), str(member(cov, "method", text, cwhere, "")),
         str(member(cov, "statement", text, cwhere, "")), _count(cov, "states", cwhere),
@@ -118,10 +134,11 @@ def from_dict(doc: object, where: str = "") -> Report:
         bool(member(cov, "interrupted", bool, cwhere, False)),
         _signal(member(cov, "signal", int, cwhere, 0), join(cwhere, "signal")))
     results = items(member(doc, "results", list, where), join(where, "results"), _result)
-    engine = str(member(doc, "engine", text, where, "explore"))
-    return Report(engine, model, coverage, results,
+    status = member(doc, "status_graph", dict, where, None)
+    return Report(str(member(doc, "engine", text, where, "explore")), model, coverage, results,
                   float(member(doc, "seconds", number, where, 0.0)),  # type: ignore[arg-type]
-                  strings(member(doc, "notes", list, where, []), join(where, "notes")))
+                  strings(member(doc, "notes", list, where, []), join(where, "notes")),
+                  None if status is None else _status_graph(status, join(where, "status_graph")))
 
 
 def _result(r: object, where: str) -> PropertyResult:
@@ -134,15 +151,38 @@ def _result(r: object, where: str) -> PropertyResult:
     seconds = member(r, "seconds", (int, float), where, 0.0)
     if seconds < 0:  # type: ignore[operator]
         raise ShapeError(join(where, "seconds"), "negative")
+    itf = member(r, "itf", dict, where, None)
+    try:
+        cx = None if itf is None else trace.from_json(itf, join(where, "itf"))
+    except trace.TraceFileError as exc:
+        raise ShapeError("", str(exc)) from None
     return PropertyResult(
         str(member(r, "property", text, where)), str(member(r, "kind", text, where)),
         str(member(r, "statement", text, where, "")), str(member(r, "rests_on", text, where, "")),
         decided, str(member(r, "method", text, where, "")),
-        str(member(r, "detail", text, where, "")), None,
+        str(member(r, "detail", text, where, "")), cx,
         member(r, "trace", text, where, None),  # type: ignore[arg-type]
         float(seconds),  # type: ignore[arg-type]
         strings(member(r, "why", list, where, []), join(where, "why")),
         _site(member(r, "site", list, where, ["", 0]), join(where, "site")))
+
+
+def _status_graph(doc: object, where: str) -> statusgraph.StatusGraph:
+    """The status graph, each edge between two of its nodes."""
+    try:
+        g = statusgraph.from_json(doc)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ShapeError(where, f"malformed ({type(exc).__name__}: {str(exc)[:60]})") from None
+    if len(g.labels) != len(g.keys) or any(len(n.values) != len(g.keys) for n in g.nodes):
+        raise ShapeError(where, "a node or the labels do not match the keys")
+    for i, e in enumerate(g.edges):
+        if not (0 <= e.src < len(g.nodes) and 0 <= e.dst < len(g.nodes)):
+            raise ShapeError(f"{where}.edges[{i}]", "not between two of its nodes")
+    counts = [n.states for n in g.nodes] + [n.depth for n in g.nodes] + \
+        [e.transitions for e in g.edges] + [c for e in g.edges for _, c in e.actions]
+    if any(c < 0 for c in counts):
+        raise ShapeError(where, "a negative count")
+    return g
 
 
 def _signal(value: object, where: str) -> int:
@@ -205,9 +245,10 @@ def finished(report: dict) -> bool:
 
 
 def record_last(reports: list[Report], path: Path) -> None:
-    """Keep the latest report of each (model, params, engine) in `path`, for `migcheck report`;
-    an unfinished report (incomplete or interrupted) never replaces a finished one.  The
-    read-modify-write holds a lock, so concurrent runs in one folder keep both results."""
+    """Keep the latest report of each (model, params, engine) in `path`, for `migcheck report`,
+    counterexamples included; an unfinished report (incomplete or interrupted) never replaces
+    a finished one.  The read-modify-write holds a lock, so concurrent runs in one folder
+    keep both results."""
     with locked(path):
         _merge_last(reports, path)
 
@@ -216,12 +257,12 @@ def _merge_last(reports: list[Report], path: Path) -> None:
     try:
         old = checks_of(path)
     except InputError:
-        old = []  # absent or unreadable: start afresh (it is only a cache of past runs)
+        old = []  # absent or unreadable: start afresh (it is only a record of past runs)
 
     def key(c: dict) -> tuple:
         return (c.get("model"), json.dumps(c.get("params"), sort_keys=True), c.get("engine"))
 
-    fresh = {key(d): d for d in (to_dict(r) for r in reports)}
+    fresh = {key(d): d for d in (to_dict(r, embed_traces=True) for r in reports)}
     kept = []
     for c in old:
         new = fresh.get(key(c))

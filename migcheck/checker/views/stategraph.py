@@ -1,4 +1,4 @@
-"""The reachable state graph projected onto (source status, destination status).
+"""The reachable state graph projected onto the status variables (`checker.statusgraph`).
 
 Thousands of states collapse to a few dozen status pairs; an edge says some step moves from
 one pair to the other (with how many transitions and which actions).  A counterexample path
@@ -16,43 +16,39 @@ from collections import Counter
 
 import networkx as nx
 
+from migcheck.checker import statusgraph
 from migcheck.checker.explore import StateGraph
+from migcheck.checker.statusgraph import StatusGraph
 from migcheck.checker.trace import Trace
 
-KEYS = ("src_state", "dst_state")
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 150, 44, 60, 56, 140
 
 
-def _name(value: object) -> str:
-    return getattr(value, "name", str(value))
-
-
-def project(graph: StateGraph, keys: tuple[str, str] = KEYS) -> nx.DiGraph:
-    """Collapse every state to its (src, dst) status pair; keep counts and action names."""
-    model = graph.compiled.model
-    idx = [model.var_index[k] for k in keys]
-    doms = [model.variables[i].domain for i in idx]
-    pair_of = [tuple(_name(d.decode(s[i])) for d, i in zip(doms, idx, strict=True))
-               for s in graph.states]
-    g = nx.DiGraph(keys=keys, model=model.name)
-    for pair, count in Counter(pair_of).items():
-        g.add_node(pair, states=count, initial=False, on_path=False)
-    g.nodes[pair_of[0]]["initial"] = True
-    actions = graph.compiled.actions
-    for s, d, a in zip(graph.edge_src, graph.edge_dst, graph.edge_action, strict=True):
-        u, v = pair_of[s], pair_of[d]
-        if u == v:
-            continue
-        if not g.has_edge(u, v):
-            g.add_edge(u, v, count=0, actions=Counter(), on_path=False)
-        g.edges[u, v]["count"] += 1
-        g.edges[u, v]["actions"][actions[a].name] += 1
-    first: list[dict[str, int]] = [{}, {}]  # status -> depth where it first appears
-    for pair, depth in zip(pair_of, graph.depth, strict=True):
-        for k in (0, 1):
-            first[k][pair[k]] = min(first[k].get(pair[k], depth), depth)
+def to_nx(sg: StatusGraph, model: str) -> nx.DiGraph:
+    """The projection as a networkx graph: nodes are value tuples (with their state counts),
+    edges carry transition counts and a Counter of actions."""
+    g = nx.DiGraph(keys=sg.keys, labels=sg.labels, model=model)
+    for i, node in enumerate(sg.nodes):
+        g.add_node(node.values, states=node.states, initial=i == 0, on_path=False)
+    for e in sg.edges:
+        g.add_edge(sg.nodes[e.src].values, sg.nodes[e.dst].values, count=e.transitions,
+                   actions=Counter(dict(e.actions)), on_path=False)
+    first: list[dict[str, int]] = [{} for _ in sg.keys]  # value -> depth where first seen
+    for node in sg.nodes:
+        for k, value in enumerate(node.values):
+            first[k][value] = min(first[k].get(value, node.depth), node.depth)
     g.graph["orders"] = [sorted(f, key=lambda st, f=f: (f[st], st)) for f in first]
     return g
+
+
+def project(graph: StateGraph, keys: tuple[str, ...] | None = None) -> nx.DiGraph:
+    """Collapse every state of a complete graph to its status values (default: the model's
+    status variables)."""
+    model = graph.compiled.model
+    sg = statusgraph.project(graph, model, keys)
+    if sg is None:
+        raise ValueError(f"model {model.name} has no status variables to project on")
+    return to_nx(sg, model.name)
 
 
 def overlay(g: nx.DiGraph, trace: Trace) -> list[tuple[str, str]]:
@@ -68,8 +64,9 @@ def overlay(g: nx.DiGraph, trace: Trace) -> list[tuple[str, str]]:
     return path
 
 
-def _label(pair: tuple[str, str], data: dict) -> str:
-    return f"src {pair[0]}\\ndst {pair[1]}\\n{data['states']:,} states"
+def _label(g: nx.DiGraph, pair: tuple[str, ...], data: dict) -> str:
+    lines = [f"{side} {value}" for side, value in zip(g.graph["labels"], pair, strict=True)]
+    return "\\n".join([*lines, f"{data['states']:,} states"])
 
 
 def _edge_label(data: dict) -> str:
@@ -84,7 +81,7 @@ def to_dot(g: nx.DiGraph) -> str:
            '  node [shape=box, style="rounded,filled", fillcolor="#f6f8fa", fontname="Helvetica",'
            " fontsize=10];", '  edge [fontname="Helvetica", fontsize=8, color="#8c959f"];']
     for n, data in g.nodes(data=True):
-        attrs = [f'label="{_label(n, data)}"']
+        attrs = [f'label="{_label(g, n, data)}"']
         if data["on_path"]:
             attrs += ['color="#c0262d"', 'penwidth=2.5', 'fillcolor="#ffebe9"']
         if data["initial"]:
@@ -134,7 +131,8 @@ def _curve(a: tuple[float, float], b: tuple[float, float]):
 
 
 def grid_svg(g: nx.DiGraph) -> str:
-    """Our own layout: one row per source status, one column per destination status."""
+    """Our own layout: one row per value of the first key, one column per value of the second
+    (two keys only)."""
     src_order, dst_order = g.graph["orders"]
     rows, cols = list(src_order), list(dst_order)  # in order of first appearance
     pos = {n: (MARGIN + cols.index(n[1]) * (BOX_W + GAP_X),
@@ -142,6 +140,7 @@ def grid_svg(g: nx.DiGraph) -> str:
     width = MARGIN + len(cols) * (BOX_W + GAP_X)
     height = MARGIN / 2 + len(rows) * (BOX_H + GAP_Y) + 20
     e = html.escape
+    keys, sides = g.graph["keys"], g.graph["labels"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="Helvetica, sans-serif">',
            '<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
@@ -149,8 +148,8 @@ def grid_svg(g: nx.DiGraph) -> str:
            '</marker><marker id="r" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
            'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#c0262d"/>'
            '</marker></defs>',
-           f'<text x="{MARGIN}" y="16" font-size="12">destination status →</text>',
-           '<text x="8" y="16" font-size="12">source status ↓</text>']
+           f'<text x="{MARGIN}" y="16" font-size="12">{e(keys[1])} →</text>',
+           f'<text x="8" y="16" font-size="12">{e(keys[0])} ↓</text>']
     for u, v, data in sorted(g.edges(data=True), key=lambda t: t[2]["on_path"]):
         (x1, y1), (x2, y2), (mx, my) = _curve(pos[u], pos[v])
         colour, wide, mark = (("#c0262d", 2.5, "r") if data["on_path"] else
@@ -167,8 +166,9 @@ def grid_svg(g: nx.DiGraph) -> str:
         width_ = 3 if data["initial"] else (2.5 if data["on_path"] else 1)
         out.append(f'<g class="node"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" '
                    f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{width_}"/>'
-                   f'<text x="{x + 6}" y="{y + 14}" font-size="10">src {e(n[0])}</text>'
-                   f'<text x="{x + 6}" y="{y + 27}" font-size="10">dst {e(n[1])}</text>'
+                   f'<text x="{x + 6}" y="{y + 14}" font-size="10">{e(sides[0])} {e(n[0])}'
+                   f'</text><text x="{x + 6}" y="{y + 27}" font-size="10">{e(sides[1])} '
+                   f'{e(n[1])}</text>'
                    f'<text x="{x + 6}" y="{y + 39}" font-size="9" fill="#57606a">'
                    f'{data["states"]:,} states</text></g>')
     for i, s in enumerate(rows):

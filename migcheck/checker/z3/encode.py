@@ -14,7 +14,6 @@ compiles.  Encoding choices:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import z3
@@ -34,6 +33,7 @@ from migcheck.checker.expr import (
     Sub,
     Tuple,
     Var,
+    variables,
 )
 from migcheck.checker.spec import (
     Action,
@@ -161,7 +161,6 @@ class Encoder:
                       if abstract else set())
         self.kept = tuple(v for v in model.variables if v.name not in self.bound)
         self.slots = tuple(s for v in self.kept for s in _slots(v.name, v.domain))
-        self._ids = itertools.count()
 
     # ---------------------------------------------------------------- states
     def state(self, tag: str) -> State:
@@ -242,8 +241,6 @@ class Encoder:
         return self.value(node, self.env(s, havoc, after))  # type: ignore[return-value]
 
     def reads_bound(self, node: Expr) -> bool:
-        from migcheck.checker.expr import variables
-
         names = variables(node)
         return bool(names & self.bound) or any(
             n.startswith("next_") and n[5:] in self.bound for n in names)

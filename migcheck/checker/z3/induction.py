@@ -148,7 +148,7 @@ class Strengthener:
         self.before: dict[int, z3.BoolRef] = {}
         self.after: dict[int, z3.BoolRef] = {}
         self.broken: dict[int, z3.BoolRef] = {}
-        self.learned = self.dropped = self.ctis = 0
+        self.learned = 0
         self.violated: dict[str, tuple] = {}
 
     def add(self, lemma) -> None:
@@ -201,7 +201,6 @@ class Strengthener:
             result, m, _ = self._check(negs)
             if result == z3.unsat:
                 return
-            self.ctis += 1
             srow, trow = _row(m, self.sv), _row(m, self.tv)
             if srow in self.reach:
                 self.reach.add(trow)  # a successor of a reachable state
@@ -210,7 +209,6 @@ class Strengthener:
                 for x in bad:
                     if isinstance(x, PropertyLemma):
                         self.violated[x.name] = trow
-                    self.dropped += 1
                 self.alive = [x for x in self.alive if x not in bad]
                 self._rebuild()
             else:

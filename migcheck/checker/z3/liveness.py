@@ -8,6 +8,7 @@ that every weakly fair behaviour leaves `cond`.  Sound but slow: the query unrol
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,6 @@ def path_bound(enc, invariant, cond: Expr, start: int, extra: int = 4,
     thread can move in every reachable state inside cond", it proves that every weakly fair
     behaviour leaves cond: it can take only finitely many changing steps inside, and
     stuttering for ever where a fair thread can move is unfair."""
-    import time
 
     started = time.perf_counter()
     sol = z3.SolverFor("QF_BV") if enc.bv else z3.Solver()

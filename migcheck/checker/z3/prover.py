@@ -8,12 +8,14 @@ at the given bound, so they are real runs, in the explorer's trace format.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import z3
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import INTERRUPTED, STUCK
-from migcheck.checker.explore import StateGraph, explore
+from migcheck.checker.decide import INTERRUPTED, STUCK, OnProperty
+from migcheck.checker.explore import Progress, StateGraph, explore
+from migcheck.checker.expr import Var, all_of, lift
 from migcheck.checker.kinds import (
     Invariant,
     LeavesEventually,
@@ -22,12 +24,14 @@ from migcheck.checker.kinds import (
     Sometimes,
     StepInvariant,
 )
+from migcheck.checker.ranges import unchecked
 from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report, Verdict
-from migcheck.checker.spec import Model
+from migcheck.checker.runner import OutOfDomain, out_of_domain
+from migcheck.checker.spec import Model, TupleDomain, scalar
 from migcheck.checker.trace import Trace
 from migcheck.checker.tracebuild import TraceBuilder
 from migcheck.checker.z3 import bmc, induction, lemmas, liveness, ranking
-from migcheck.checker.z3.encode import Encoder
+from migcheck.checker.z3.encode import Encoder, State
 from migcheck.checker.z3.reach import Reach
 
 PROVED, VIOLATED = "proved", "violated"  # the induction goals' statuses
@@ -108,29 +112,43 @@ def make_trace(compiled: CompiledModel, prop: Property, kind: str, path: bmc.Pat
 
 def run_prove(model: Model, properties: list[Property], depth: int = 40,
               timeout_s: float = 300.0, unbounded: bool = True,
-              liveness_by: str = "ranking") -> Report:
+              liveness_by: str = "ranking", progress: Progress | None = None,
+              on_phase: Callable[[str], None] | None = None,
+              on_property: OnProperty | None = None) -> Report:
     """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
-    bound) or "path-bound" (only that; benchmarks/prove.py compares the two).  On an
-    interrupt (KeyboardInterrupt) the properties not yet decided are unknown and the report
-    is marked interrupted."""
+    bound) or "path-bound" (only that; benchmarks/prove.py compares the two).  `progress`
+    sees the guiding exploration, `on_phase` the induction, `on_property` each property.
+    On an interrupt (KeyboardInterrupt) the properties not yet decided are unknown and the
+    report is marked interrupted."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
     results: list[PropertyResult] = []
     notes: tuple[str, ...] = ()
     try:
-        graph = explore(compiled)  # only a guide: suggests lemmas and ranking constraints
+        graph = explore(compiled, progress=progress)  # a guide: suggests lemmas and rankings
         if graph.interrupted:
             raise KeyboardInterrupt
+        if progress is not None:
+            progress(graph, graph.seconds)
+        if graph.domain_error is not None:  # the explorer already met a concrete violation
+            raise out_of_domain(compiled, graph)
+        if on_phase is not None:
+            on_phase("proving the invariant by induction")
         enc = Encoder(model, abstract=unbounded)
         rows = lemmas.slot_rows(enc, graph.states)
         reach = Reach(rows)
-        goals = [g for p in properties if (g := goal_of(p, model)) is not None]
+        domains = domain_goals(model)
+        goals = [g for p in properties if (g := goal_of(p, model)) is not None] + \
+            [g for g, _ in domains]
         proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
                                 seeds=lemmas.candidates(enc, rows))
-        notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
-                 f" counterexamples to induction) in {proof.seconds:.1f}s",)
         conc = Encoder(model, abstract=False)
-        for prop in properties:
+        notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
+                 f" counterexamples to induction) in {proof.seconds:.1f}s",
+                 *check_domains(proof, domains, conc, compiled, depth, timeout_s))
+        for i, prop in enumerate(properties, 1):
+            if on_property is not None:
+                on_property(i, len(properties), prop.name)
             results.append(_prove_one(prop, proof, conc, enc, compiled, graph, model, depth,
                                       timeout_s, unbounded, liveness_by))
         interrupted = False
@@ -171,8 +189,7 @@ def _prove_one(prop: Property, proof: induction.Proof, conc: Encoder, enc: Encod
                        f"{len(goal.core)} lemmas used", None,
                        proof.show(goal.core), time.perf_counter() - t0)
     bad, kind = bmc_bad(prop, model)
-    found = bmc.search(conc, bad, depth, proof.invariant if proof.inductive else None,
-                       timeout_s)
+    found = bmc.search(conc, bad, depth, _invariant(proof), timeout_s)
     if found.path is not None:
         status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
         trace = make_trace(compiled, prop, kind, found.path)
@@ -185,6 +202,47 @@ def _prove_one(prop: Property, proof: induction.Proof, conc: Encoder, enc: Encod
     elif goal is not None and goal.detail and goal.status != PROVED:
         why = f"{goal.detail}; {why}"
     return _result(prop, Verdict.UNKNOWN, "BMC", why, None, [], time.perf_counter() - t0)
+
+
+def _invariant(proof: induction.Proof) -> Callable[[State], z3.BoolRef] | None:
+    """The proof's invariant to prune BMC with, if z3 made it inductive (else none)."""
+    return proof.invariant if proof.inductive else None
+
+
+def domain_goals(model: Model) -> list[tuple[induction.Goal, Invariant]]:
+    """One goal per variable that some assignment might drive out of its domain (those the
+    explorer checks at run time): the variable stays in its domain in every reachable state."""
+    risky = sorted({var for a in model.actions for var, _ in unchecked(model, a)})
+    out = []
+    for var in risky:
+        dom = model.var(var).domain
+        lo, hi = scalar(dom).lo, scalar(dom).hi  # type: ignore[union-attr]
+        parts = ([Var(var)[i] for i in range(dom.size)] if isinstance(dom, TupleDomain)
+                 else [Var(var)])
+        pred = all_of(*((lift(lo) <= x) & (x <= hi) for x in parts))
+        prop = Invariant(f"in-domain({var})", f"{var} stays within {lo}..{hi}",
+                         "the model's own domain declaration", predicate=pred)
+        out.append((induction.Goal(prop.name, predicate=pred), prop))
+    return out
+
+
+def check_domains(proof: induction.Proof, domains: list[tuple[induction.Goal, Invariant]],
+                  conc: Encoder, compiled: CompiledModel, depth: int,
+                  timeout_s: float) -> tuple[str, ...]:
+    """The encoding-time domain check: a proof for each, or a model error with a trace."""
+    notes = []
+    for goal, prop in domains:
+        result = proof.results.get(goal.name)
+        if result is not None and result.status == PROVED:
+            continue
+        bad, kind = bmc_bad(prop, compiled.model)
+        found = bmc.search(conc, bad, depth, _invariant(proof), timeout_s)
+        if found.path is not None:
+            trace = make_trace(compiled, prop, kind, found.path)
+            raise OutOfDomain(f"{prop.statement} is false: a run of {found.depth} steps"
+                              " leaves the domain", trace)
+        notes.append(f"warning: z3 could not show that {prop.statement}")
+    return tuple(notes)
 
 
 def _witness(conc: Encoder, compiled: CompiledModel, graph: StateGraph, model: Model,

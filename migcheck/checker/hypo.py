@@ -1,18 +1,19 @@
 """A Hypothesis RuleBasedStateMachine generated from a model's action list.
 
 One rule draws among the model's enabled actions (the compiled guards decide which); each
-drawn action is run on the model and, through the refinement mapping, on the reference core.
-After every step: the core's abstract page state must equal the model's (refinement), every
-model invariant must hold, and so must the core checks that state the same properties.
-A failing run is then shrunk on its model actions (`shrink`) and printed as such.
+drawn action is run on the model and, when the application gives one, on a companion: an
+executable implementation that follows the model's steps through a refinement mapping (an
+implementation's core, say).  After every step every invariant of the model must
+hold and the companion must report no mismatch.  A failing run is then shrunk on its model
+actions (`shrink`), and the result is a Report like every engine's.
 
 The search.  A uniform choice among enabled actions rarely strings a channel failure and a
 whole recovery together: the network and the admin may break the socket or pause at almost
 every step, and a recovery takes a dozen thread steps.  So:
 
-* swarm testing: each run first draws a profile for every group of actions, one group per QEMU
-  thread (fast or slow) and one per action of an actor never obliged to act (each network
-  failure, QMP command and guest fault): a weight, and how often it may act.  Weight 0 or a
+* swarm testing: each run first draws a profile for every group of actions, one group per
+  fair thread (fast or slow) and one per action of an actor never obliged to act (each
+  environment event and operator command): a weight, and how often it may act.  Weight 0 or a
   spent limit mean "only when nothing else can move".  A step picks an enabled action with
   probability proportional to its group's weight.  Runs thus range from a quiet network and a
   patient admin to a busy one, with fast and slow threads;
@@ -26,8 +27,10 @@ exactly and shrinks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Protocol
 
 from hypothesis import HealthCheck, Phase, settings, strategies as st, target
 from hypothesis.stateful import (
@@ -39,12 +42,11 @@ from hypothesis.stateful import (
 )
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.expr import Expr
-from migcheck.checker.kinds import Invariant
+from migcheck.checker.expr import TRUE, Expr
+from migcheck.checker.kinds import Invariant, Property
+from migcheck.checker.report import Coverage, ModelInfo, PropertyResult, Report, Verdict
 from migcheck.checker.spec import Action, Model
-from migcheck.checker.tracebuild import plain
-from migcheck.hypo import pagecore_map as cmap
-from migcheck.pagecore import PageCore
+from migcheck.checker.tracebuild import TraceBuilder, plain
 
 
 class Violation(AssertionError):
@@ -55,6 +57,23 @@ class Violation(AssertionError):
         self.prop = prop
 
 
+class Companion(Protocol):
+    """An implementation driven in lockstep with the model (one per run)."""
+
+    def plan(self, action: str, before: dict, after: dict) -> object | None:
+        """How to follow the model's step, or None if this choice cannot be followed."""
+
+    def take(self, action: str, plan: object) -> None:
+        """Follow it (raise if the implementation refuses)."""
+
+    def mismatch(self, decoded: dict, state: tuple) -> list[tuple[str, str]]:
+        """(property, detail) for every way the implementation now differs or fails."""
+
+
+Companions = Callable[[], Companion]
+REFINEMENT = "refinement"
+
+
 @dataclass
 class FuzzResult:
     ok: bool
@@ -63,12 +82,8 @@ class FuzzResult:
     sequence: list[str] = field(default_factory=list)
 
 
-def _invariants(model: Model, props) -> list[tuple[str, Expr]]:
-    out = []
-    for p in props:
-        if isinstance(p, Invariant):
-            out.append((p.name, p.predicate))
-    return out
+def _invariants(props: list[Property]) -> list[tuple[str, Expr]]:
+    return [(p.name, p.predicate) for p in props if isinstance(p, Invariant)]
 
 
 PROFILES: tuple[tuple[int, int], ...] = ((0, 0),) + tuple(
@@ -77,7 +92,7 @@ PROFILES: tuple[tuple[int, int], ...] = ((0, 0),) + tuple(
 else can move"; otherwise the group acts at most `limit` times, then waits like that too."""
 
 THREAD_WEIGHTS = (4, 1)
-"""Weights a QEMU thread's group draws per run (a slow thread widens the windows others race
+"""Weights a fair thread's group draws per run (a slow thread widens the windows others race
 in: pages and requests stay in flight longer)."""
 
 NOVELTY = 4
@@ -92,8 +107,8 @@ _PROFILE = st.sampled_from(PROFILES)
 
 
 def group_of(model: Model, action: Action) -> str:
-    """A QEMU thread's actions form one group; each action of an actor that is never obliged
-    to act (network, admin, guests) is a group of its own."""
+    """A fair thread's actions form one group; each action of an actor that is never obliged
+    to act (environment, operator) is a group of its own."""
     return action.actor if model.actor(action.actor).fair else action.name
 
 
@@ -113,14 +128,11 @@ def _draw_weighted(data, weights: list[tuple[str, int]]) -> str:
     raise AssertionError("unreachable")
 
 
-def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedStateMachine]:
-    """The state machine class for one model (and the matching injected core faults)."""
-    from migcheck.model.pages import in_m2d
-
+def machine_for(model: Model, props: list[Property], companion: Companions | None = None
+                ) -> type[RuleBasedStateMachine]:
+    """The state machine class for one model (and its companion, if any)."""
     compiled = CompiledModel(model)
-    n = int(model.params["pages"])
-    checks = [(name, compiled.predicate(expr)) for name, expr in _invariants(model, props)]
-    flight = [compiled.predicate(in_m2d(p)) for p in range(n)]
+    checks = [(name, compiled.predicate(expr)) for name, expr in _invariants(props)]
     names = [a.name for a in compiled.actions]
     groups = [group_of(model, a) for a in compiled.actions]
     unobliged = sorted({g for a, g in zip(compiled.actions, groups, strict=True)
@@ -128,47 +140,48 @@ def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedS
     threads = sorted({g for a, g in zip(compiled.actions, groups, strict=True)
                       if model.actor(a.actor).fair})
 
-    class ModelAndCore(RuleBasedStateMachine):
+    class ModelAndCompanion(RuleBasedStateMachine):
         last_sequence: list[str] = []
 
         def __init__(self) -> None:
             super().__init__()
             self.state = model.initial()
-            self.core = PageCore(n, faults=faults, max_writes=1, max_breaks=1000)
+            self.companion = companion() if companion is not None else None
             self.sequence: list[str] = []
             self.visited = {self.state}
             self.effects: set[tuple[str, tuple[int, ...]]] = set()  # (action, changed vars)
             self.weight = dict.fromkeys(groups, THREAD_WEIGHTS[0])
             self.left = dict.fromkeys(groups, -1)  # acts left before it waits (-1: no limit)
-            ModelAndCore.last_sequence = self.sequence
+            ModelAndCompanion.last_sequence = self.sequence
 
         @staticmethod
         @lru_cache(maxsize=1 << 14)
-        def _decoded(state) -> dict:
+        def _decoded(state: tuple) -> dict:
             return plain(model.decode(state))  # shared between calls: read, never change
 
         @initialize(data=st.data())
-        def swarm(self, data) -> None:
+        def swarm(self, data: st.DataObject) -> None:
             """This run's weight (and limit) for every group."""
             for g in threads:
                 self.weight[g] = data.draw(_THREAD, label=g)
             for g in unobliged:
                 self.weight[g], self.left[g] = data.draw(_PROFILE, label=g)
 
-        def _options(self) -> dict[str, tuple[str, tuple, list[str]]]:
-            """Enabled model actions the core can follow: name -> (group, next state, plan)."""
+        def _options(self) -> dict[str, tuple[str, tuple, object]]:
+            """Enabled model actions the companion can follow: name -> (group, next, plan)."""
             before = self._decoded(self.state)
             options = {}
             for a, nxt in compiled.successors(self.state):
                 if nxt == self.state:
-                    continue  # refusals and stutters: nothing for the core either
-                plan = cmap.core_plan(names[a], before, self._decoded(nxt), self.core)
+                    continue  # refusals and stutters: nothing for the companion either
+                plan = (self.companion.plan(names[a], before, self._decoded(nxt))
+                        if self.companion is not None else ())
                 if plan is not None:
                     options[names[a]] = (groups[a], nxt, plan)
             return options
 
         @rule(data=st.data())
-        def step(self, data) -> None:
+        def step(self, data: st.DataObject) -> None:
             options = self._options()
             if not options:
                 return
@@ -187,16 +200,17 @@ def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedS
                 self.left[group] -= 1
             self._take(name, options[name])
 
-        def _take(self, name: str, option: tuple[str, tuple, list[str]]) -> None:
-            """Run one model action and the core steps it stands for."""
+        def _take(self, name: str, option: tuple[str, tuple, object]) -> None:
+            """Run one model action and what the companion does for it."""
             _, nxt, plan = option
             self.sequence.append(name)
             self.effects.add((name, tuple(i for i, (a, b) in enumerate(
                 zip(self.state, nxt, strict=True)) if a != b)))
-            try:
-                cmap.run_plan(name, plan, self.core)
-            except Exception as exc:  # the core refused a step the mapping asked for
-                raise Violation("refinement", f"{name} -> {plan}: {exc!r}") from None
+            if self.companion is not None:
+                try:
+                    self.companion.take(name, plan)
+                except Exception as exc:  # noqa: BLE001 - the companion refused a step
+                    raise Violation(REFINEMENT, f"{name} -> {plan}: {exc!r}") from None
             self.state = nxt
             self.visited.add(nxt)
 
@@ -207,25 +221,20 @@ def machine_for(model: Model, props, faults: tuple[str, ...]) -> type[RuleBasedS
 
         @invariant()
         def refines_and_holds(self) -> None:
-            decoded = self._decoded(self.state)
-            bad = cmap.abstract_mismatch(decoded, self.core, n,
-                                         lambda p: flight[p](self.state))
-            if bad:
-                raise Violation("refinement", "; ".join(bad))
+            if self.companion is not None:
+                bad = self.companion.mismatch(self._decoded(self.state), self.state)
+                if bad:
+                    raise Violation(bad[0][0], "; ".join(d for _, d in bad))
             for name, pred in checks:
                 if not pred(self.state):
                     raise Violation(name, "fails in the model's state")
-            for name, method in cmap.CORE_CHECKS.items():
-                found = getattr(self.core, method)()
-                if found:
-                    raise Violation(name, f"(pagecore) {found[0]}")
 
-    ModelAndCore.__name__ = f"Fuzz_{model.name}"
-    return ModelAndCore
+    ModelAndCompanion.__name__ = f"Fuzz_{model.name}"
+    return ModelAndCompanion
 
 
-def replay(machine: type[RuleBasedStateMachine], names: list[str]) -> tuple[Violation | None,
-                                                                          list[str]]:
+def replay(machine: type[RuleBasedStateMachine], names: list[str]
+           ) -> tuple[Violation | None, list[str]]:
     """Run model actions by name on a fresh machine, checking after every step as a fuzz run
     does, and skipping an action that is not enabled (or that the core cannot follow) at its
     turn.  Returns the violation, if any, and the actions actually run, up to it."""
@@ -265,8 +274,9 @@ def shrink(machine: type[RuleBasedStateMachine], names: list[str], prop: str
     return found, seq
 
 
-def fuzz(model: Model, props, examples: int = 100, seed: int | None = None,
-         steps: int = 120, derandomize: bool = False) -> FuzzResult:
+def fuzz(model: Model, props: list[Property], companion: Companions | None = None,
+         examples: int = 100, seed: int | None = None, steps: int = 120,
+         derandomize: bool = False) -> FuzzResult:
     """Run the machine; on a failure return the shrunk sequence of model actions.
 
     Hypothesis's own shrinker works on the run's whole choice sequence (the swarm draws and
@@ -275,8 +285,7 @@ def fuzz(model: Model, props, examples: int = 100, seed: int | None = None,
     in well under a second, so Hypothesis stops at the first failure."""
     from hypothesis import seed as hseed
 
-    faults = cmap.FAULT_OF_MODEL.get(model.name, ())
-    cls = machine_for(model, props, faults)
+    cls = machine_for(model, props, companion)
     cfg = settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                    derandomize=derandomize, database=None, print_blob=False,
                    report_multiple_bugs=False,
@@ -294,3 +303,37 @@ def fuzz(model: Model, props, examples: int = 100, seed: int | None = None,
         final = found or exc
         return FuzzResult(False, final.prop, str(final), sequence)
     return FuzzResult(True)
+
+
+def report(model: Model, props: list[Property], result: FuzzResult, examples: int,
+           steps: int, seconds: float, has_companion: bool) -> Report:
+    """The fuzz run as a Report: a violated invariant (or refinement) with the shrunk run as
+    its trace; the other invariants "no counterexample" (tested, not proved); other kinds are
+    not decided by random runs."""
+    method = f"Hypothesis: {examples} runs of up to {steps} steps"
+    compiled = CompiledModel(model)
+    trace = None
+    if not result.ok:
+        path, state = [(None, model.initial())], model.initial()
+        for name in result.sequence:
+            k = model.action_index[name]
+            state = next(nxt for a, nxt in compiled.successors(state) if a == k)
+            path.append((k, state))
+        trace = TraceBuilder(compiled).build(result.prop or "?", "invariant", path,
+                                             summary=result.message, engine="fuzz")
+    results = []
+    refinement = [Invariant(REFINEMENT, "The companion implementation follows the model step"
+                            " for step and agrees with it after every step.",
+                            "the refinement mapping", predicate=TRUE)] if has_companion else []
+    for p in [*props, *refinement]:
+        if result.prop == p.name:
+            results.append(PropertyResult.of(p, Verdict.VIOLATED, method, result.message,
+                                             trace, seconds))
+        elif isinstance(p, Invariant):
+            results.append(PropertyResult.of(p, Verdict.NO_COUNTEREXAMPLE, method))
+        else:
+            results.append(PropertyResult.of(p, Verdict.NOT_APPLICABLE, method,
+                                             f"fuzz does not decide {p.kind} properties"))
+    coverage = Coverage(True, method, f"random testing: {examples} runs of up to {steps}"
+                        " steps; nothing is proved", seconds=seconds)
+    return Report("fuzz", ModelInfo.of(model), coverage, results, seconds)
