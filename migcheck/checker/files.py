@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from migcheck.checker import interrupts
+
 STDOUT = "-"
 
 
@@ -89,14 +91,15 @@ def write_text(path: Path | str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    f, tmp, target = open_beside(path)
-    try:
-        f.write(text)
-        commit(f, tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        discard(f, tmp)
+    with interrupts.deferred():  # a signal waits until the file is whole
+        f, tmp, target = open_beside(path)
+        try:
+            f.write(text)
+            commit(f, tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        finally:
+            discard(f, tmp)
 
 
 def open_beside(path: Path | str) -> tuple[IO[str], str, Path]:

@@ -1,7 +1,7 @@
 """Reading input files: bounded and strict, so a bad file is one clear line, never a traceback
 or a hang.
 
-Every file migcheck reads (saved traces, reports, real-QEMU JSON lines) goes through
+Every file migcheck reads (saved traces, reports, JSON-lines logs) goes through
 `read_text`: only a regular file is opened for its content (a FIFO, a device or a directory is
 refused without blocking), at most `MAX_BYTES` are read, and the text must be UTF-8.  JSON is
 parsed by `parse_json` with limits: nesting depth, integer size, no NaN or Infinity.  The
