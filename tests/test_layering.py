@@ -56,19 +56,12 @@ def test_no_function_local_import_of_migcheck_outside_the_commands():
 
 
 def test_the_library_names_no_qemu_thing():
-    for path in _files(LIBRARY):
-        if path.is_relative_to(LIBRARY / "views"):
+    """Views included: lanes, channels and event variables come from the trace's and the
+    report's metadata, links from the application (migcheck.links)."""
+    files = _files(LIBRARY) + sorted((LIBRARY / "views" / "assets").glob("*.[jc]s*"))
+    for path in files:
+        if path.suffix == ".json":
             continue
-        text = path.read_text()
-        for word in ("qemu", "QEMU", "rp_sem", "src_state", "dst_state", "m2d", "d2m"):
-            assert word not in text, f"{path.relative_to(ROOT)} mentions {word}"
-
-
-def test_the_terminal_and_ci_views_name_no_qemu_thing():
-    """The views of the terminal and of CI take lanes, channels and event variables from the
-    trace's and the report's metadata; links come from the application (migcheck.links)."""
-    for name in ("text", "lanes", "stategraph", "junit", "sarif", "progress", "values"):
-        path = LIBRARY / "views" / f"{name}.py"
         text = path.read_text()
         for word in ("qemu", "QEMU", "rp_sem", "src_state", "dst_state", "m2d", "d2m",
                      "EMPTY", '"net"', '"admin"'):

@@ -138,7 +138,7 @@ def scalar(domain: Domain) -> Domain:
 class ActorKind(enum.Enum):
     THREAD = "thread"  # a thread of the implementation: weakly fair
     ENV = "env"  # the environment (a network): never obliged to act
-    ADMIN = "admin"  # the operator issuing commands: never obliged to act
+    ADMIN = "operator"  # the operator issuing commands: never obliged to act
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class StateVar:
 class Actor:
     name: str
     kind: ActorKind
-    side: str  # where it lives, e.g. "src", "dst", "net", "admin"
+    side: str  # where it lives (a machine, the network, the operator)
     doc: str
     label: str = ""  # the implementation's own name for it (a thread name), where it has one
     pc: str | None = None  # sequential: the variable holding its program point

@@ -34,8 +34,8 @@ def esc(text: object) -> str:
 def visible_lanes(trace: Trace, rows: list[lane_view.Row]) -> list[str]:
     """The lanes something happens in: an actor acts, a thread waits, a message moves."""
     used = {r.lane for r in rows} | {lane for r in rows for lane in r.blocked}
-    if any(r.messages for r in rows):
-        used.add("net")
+    carried = lane_view.channel_lanes(trace)
+    used |= {carried.get(m.channel, "") for r in rows for m in r.messages}
     return [lane for lane in lane_view.lanes(trace) if lane in used]
 
 
@@ -255,7 +255,7 @@ def body_svg(lay: Layout, trace: Trace, uid: str) -> str:
                        f'<circle class="act-dot" cx="{x:.1f}" cy="{y:.1f}" r="5"/>')
         out += [_text(label, y) for label in rl.labels]
         out.append("</g>")
-    out += _message_arrows(lay, uid)
+    out += _message_arrows(lay, uid, lane_view.channel_lanes(trace))
     out.append("</svg>")
     return "".join(out)
 
@@ -266,7 +266,7 @@ def _overlaps(box: tuple[float, float, float, float],
     return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
 
 
-def _message_arrows(lay: Layout, uid: str) -> list[str]:
+def _message_arrows(lay: Layout, uid: str, carried: dict[str, str]) -> list[str]:
     """Pair each send with its receive (FIFO order per channel) and draw one arrow; its label
     goes where it hides no other text (or is left to the step panel)."""
     boxes = []
@@ -314,7 +314,8 @@ def _message_arrows(lay: Layout, uid: str) -> list[str]:
     for channel, queue in pending.items():
         for sent_at, sender, what in queue:  # still in flight at the end of the trace
             x1, y = lay.x(sender), mid[sent_at]
-            x2 = lay.x("net") if "net" in lay.columns else x1 + lay.lane_w / 2
+            lane = carried.get(channel, "")
+            x2 = lay.x(lane) if lane in lay.columns else x1 + lay.lane_w / 2
             out.append(f'<line class="msg inflight" x1="{x1:.1f}" y1="{y:.1f}" '
                        f'x2="{x2:.1f}" y2="{y:.1f}" marker-end="url(#{uid}-arrow)"/>')
             label(x1, y, x2, y, f"{what} ({channel})")
