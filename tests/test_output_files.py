@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -85,6 +86,19 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, mon
     with pytest.raises(OutputError, match="No space left"):
         write_text(target, "new\n")
     assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["r.json"]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    """A run killed (SIGKILL) while writing leaves `.r.json.<pid>.<random>.tmp`; the next
+    write of r.json removes it, and leaves a running process's temporary file alone."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    orphan = tmp_path / f".r.json.{gone.pid}.abc.tmp"
+    in_flight = tmp_path / f".r.json.{os.getpid()}.def.tmp"
+    orphan.write_text("half")
+    in_flight.write_text("being written")
+    write_text(tmp_path / "r.json", "new")
+    assert sorted(os.listdir(tmp_path)) == [in_flight.name, "r.json"]
 
 
 def test_writes_keep_permissions_and_replace_a_link_target(tmp_path):

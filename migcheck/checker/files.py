@@ -5,14 +5,17 @@ writing must not leave half a file where the previous result was.  `check_writab
 called on every output path before any engine runs; `write_text` writes to a unique temporary
 file in the same folder, fsyncs it and renames it over the target (so concurrent runs never
 share a temporary name and a reader sees the old file or the new one, never a mix; a
-failed write removes its temporary file).  A device or a pipe is never replaced; a symbolic
+failed write removes its temporary file, and one left by a killed process is removed by the
+next write of the same file).  A device or a pipe is never replaced; a symbolic
 link's target is.  `locked` serialises a read-modify-write of one file across processes
 (reports/last-check.json).  The path `-` means standard output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import glob
 import os
 import stat
 import sys
@@ -113,7 +116,9 @@ def open_beside(path: Path | str) -> tuple[IO[str], str, Path]:
         if p.exists() and not p.is_file():
             raise OutputError(f"cannot write {path}: not a regular file")
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name[:200]}.", suffix=".tmp", dir=p.parent)
+        _remove_orphans(p)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(p)}{os.getpid()}.", suffix=".tmp",
+                                   dir=p.parent)
     except OutputError:
         raise
     except (OSError, ValueError) as exc:
@@ -121,6 +126,31 @@ def open_beside(path: Path | str) -> tuple[IO[str], str, Path]:
                           ) from None
     os.fchmod(fd, _mode(p))  # mkstemp makes it private; the result is not
     return os.fdopen(fd, "w", encoding="utf-8"), tmp, p
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name[:180]}."
+
+
+def _remove_orphans(path: Path) -> None:
+    """Remove the temporary files of `path` left by processes that no longer run (a run
+    killed with SIGKILL while writing); their names carry the writer's process id."""
+    prefix = _temp_prefix(path)
+    for tmp in path.parent.glob(glob.escape(prefix) + "*.tmp"):
+        pid = tmp.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def _mode(path: Path) -> int:
