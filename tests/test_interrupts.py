@@ -130,3 +130,33 @@ def test_out_of_memory_is_one_line_and_exit_3(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 3
     assert done.stderr.startswith("migcheck: out of memory") and done.stderr.count("\n") == 1
+
+
+def test_sigterm_from_outside_mid_exploration(tmp_path):
+    """`kill -TERM` on a real `migcheck check` of the default model (about two million states)
+    once it is exploring (its memory has grown past 250 MiB): exit 143, valid files."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "migcheck.cli", "check", *outputs(tmp_path)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        while proc.poll() is None and _rss_mib(proc.pid) < 250:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert "INCOMPLETE (interrupted)" in out
+    check = written(tmp_path)
+    assert check["coverage"]["interrupted"] and check["exit_code"] == 143
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                 if line.startswith("VmRSS:")), 0.0)
