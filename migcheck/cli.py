@@ -2,7 +2,9 @@
 
 Exit codes: 0 all checked properties hold (or every `--expect` is met), 1 a property is
 violated, 2 bad input (one line on stderr, never a traceback), 3 unknown (e.g. a proof
-neither succeeded nor failed), 130 interrupted.
+neither succeeded nor failed, or out of memory), 130 interrupted by SIGINT (Ctrl-C), 143 by
+SIGTERM: the summary of what was done is printed and the output files are written, marked
+interrupted.
 
 Defaults for any option may come from `[tool.migcheck]` in the nearest pyproject.toml
 (migcheck/commands/defaults.py); the command line wins.
@@ -19,7 +21,9 @@ from pathlib import Path
 
 import shtab
 
+from migcheck.checker import interrupts
 from migcheck.checker.files import OutputError
+from migcheck.checker.inputs import InputError
 from migcheck.checker.spec import ModelError
 from migcheck.commands import defaults
 
@@ -76,22 +80,28 @@ def with_defaults(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()  # a run's time (JUnit, the summary) counts from here
-    try:
-        parser = build_parser()
-        args = parser.parse_args(with_defaults(parser, list(sys.argv[1:] if argv is None
-                                                             else argv)))
-        args.started = started
-        return int(args.run(args))
-    except (UsageError, OutputError, ModelError) as exc:
-        print(f"migcheck: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("migcheck: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
-    except SystemExit as exc:  # --help, --version, --print-completion
-        return exc.code if isinstance(exc.code, int) else 0
+    with interrupts.handling():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(with_defaults(parser, list(sys.argv[1:] if argv is None
+                                                                 else argv)))
+            args.started = started
+            code = int(args.run(args))
+        except (UsageError, OutputError, InputError, ModelError) as exc:
+            print(f"migcheck: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("migcheck: interrupted", file=sys.stderr)
+            return interrupts.exit_code()
+        except MemoryError:
+            print("migcheck: out of memory (a smaller bound, --pages or --failures, needs"
+                  " less)", file=sys.stderr)
+            return 3
+        except BrokenPipeError:
+            return 0
+        except SystemExit as exc:  # --help, --version, --print-completion
+            return exc.code if isinstance(exc.code, int) else 0
+        return interrupts.exit_code() if interrupts.received() else code
 
 
 if __name__ == "__main__":

@@ -83,7 +83,11 @@ def resolve(spec: str) -> tuple[Version, dict[str, Version]]:
 
 def load_file(path: Path) -> list[Version]:
     """The versions a proposal file defines, in definition order."""
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long, ...
+        raise ProposalError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not found:
         raise ProposalError(f"{path}: no such proposal file")
     module_name = f"migcheck_proposal_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)

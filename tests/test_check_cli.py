@@ -69,5 +69,5 @@ def test_properties_lists_recover_exits_with_its_fact(capsys):
 def test_bad_trace_file_is_reported(tmp_path):
     bad = tmp_path / "t.json"
     bad.write_text("{not json")
-    with pytest.raises(tracefile.TraceFileError, match="is not JSON"):
+    with pytest.raises(tracefile.TraceFileError, match="not JSON"):
         tracefile.load(bad)

@@ -62,6 +62,7 @@ class Result:
     detail: str
     trace: Trace | None
     seconds: float
+    interrupted: bool = False  # not decided: the run was interrupted first
 
 
 @dataclass
@@ -396,18 +397,25 @@ def decide(prop: Property, ctx: Context) -> Outcome:
     return decider(prop, ctx)
 
 
+INTERRUPTED = "interrupted before it was decided"
 OnProperty = Callable[[int, int, str], None]  # (i, n, name) as property i of n starts
 
 
 def check_all(ctx: Context, props: list[Property], on_property: OnProperty | None = None
               ) -> list[Result]:
-    results = []
+    """Decide every property; on an interrupt (KeyboardInterrupt) the ones not yet decided
+    are unknown and marked `interrupted`."""
+    results: list[Result] = []
     for i, prop in enumerate(props, 1):
         if on_property is not None:
             on_property(i, len(props), prop.name)
         started = time.perf_counter()
-        outcome = (decide(prop, ctx) if ctx.graph.complete or settled(prop, ctx.graph)
-                   else Outcome(Verdict.UNKNOWN, "exploration incomplete"))
+        try:
+            outcome = (decide(prop, ctx) if ctx.graph.complete or settled(prop, ctx.graph)
+                       else Outcome(Verdict.UNKNOWN, "exploration incomplete"))
+        except KeyboardInterrupt:
+            return results + [Result(p, Verdict.UNKNOWN, INTERRUPTED, None, 0.0, True)
+                              for p in props[len(results):]]
         results.append(Result(prop, outcome.verdict, outcome.detail, outcome.trace,
                               time.perf_counter() - started))
     return results

@@ -118,6 +118,7 @@ class Coverage:
     depth: int | None = None
     seconds: float = 0.0
     interrupted: bool = False
+    signal: int = 0  # the signal that interrupted the run (0: unknown, taken as SIGINT)
 
 
 @dataclass
@@ -140,11 +141,12 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 all hold, 1 a violation, 3 unknown (incomplete), 130 interrupted."""
+        """0 all hold, 1 a violation, 3 unknown (incomplete), 128 + the signal's number when
+        interrupted (130 SIGINT, 143 SIGTERM), whatever was decided before."""
+        if self.coverage.interrupted:
+            return 128 + (self.coverage.signal or 2)
         if self.violated:
             return 1
-        if self.coverage.interrupted:
-            return 130
         if not self.coverage.complete or any(r.verdict is Verdict.UNKNOWN
                                              for r in self.results):
             return 3

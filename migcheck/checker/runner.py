@@ -17,6 +17,7 @@ from migcheck.checker.decide import (
     WATCH,
     Context,
     OnProperty,
+    Result,
     check_all,
     evaluated,
     settled,
@@ -45,11 +46,17 @@ class OutOfDomain(ModelError):
         self.trace = trace
 
 
-def coverage(graph: Graph) -> Coverage:
+def coverage(graph: Graph, undecided: int = 0, stopped: bool = False) -> Coverage:
+    """What the run covered; `undecided` properties were left, or the run was `stopped`
+    later, when an interrupt came after the exploration."""
     method = NATIVE_METHOD if isinstance(graph, NativeGraph) else METHOD
     if graph.complete:
         statement = (f"exhaustive: all {graph.n:,} reachable states within the bound"
                      " (exact state storage, no hashing)")
+        if undecided:
+            statement += f"; INTERRUPTED before {undecided} properties were decided"
+        elif stopped:
+            statement += "; INTERRUPTED after the decisions"
     elif not graph.interrupted and graph.watched and all(
             v is not None for v in graph.watched.values()):
         statement = (f"stopped early: every property checked was decided after"
@@ -59,7 +66,8 @@ def coverage(graph: Graph) -> Coverage:
         statement = (f"INCOMPLETE ({why}): {graph.expanded:,} states expanded; verdicts are"
                      " unknown")
     return Coverage(graph.complete, method, statement, graph.n, graph.transitions,
-                    graph.max_depth, graph.seconds, graph.interrupted)
+                    graph.max_depth, graph.seconds,
+                    graph.interrupted or undecided > 0 or stopped)
 
 
 def explore_for(
@@ -134,17 +142,25 @@ def check_graph(
     results = check_all(Context(compiled, graph), properties, on_property)
     if isinstance(graph, NativeGraph):  # peak memory after the decisions, too
         notes = [native_note(graph)]
+    undecided = sum(r.interrupted for r in results)
 
-    def method(prop: Property) -> str:
+    def method(r: Result) -> str:
+        if r.interrupted:
+            return "interrupted"
         if graph.complete:
             return "exhaustive within the bound"
-        return "found while exploring" if settled(prop, graph) else "incomplete exploration"
+        return ("found while exploring" if settled(r.property, graph)
+                else "incomplete exploration")
 
-    status = project(graph, model)
+    try:
+        status, stopped = project(graph, model), False
+    except KeyboardInterrupt:  # the summary and the files still come, marked interrupted
+        status, stopped = None, True
     report = Report(
-        engine="explore", model=ModelInfo.of(model), coverage=coverage(graph),
-        results=[PropertyResult.of(r.property, r.verdict, method(r.property), r.detail,
-                                   r.trace, r.seconds) for r in results],
+        engine="explore", model=ModelInfo.of(model),
+        coverage=coverage(graph, undecided, stopped),
+        results=[PropertyResult.of(r.property, r.verdict, method(r), r.detail, r.trace,
+                                   r.seconds) for r in results],
         seconds=time.perf_counter() - started, notes=tuple(notes), status_graph=status)
     return report, graph
 

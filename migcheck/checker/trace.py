@@ -19,15 +19,30 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migcheck.checker import stuck
 from migcheck.checker.expr import Symbol
 from migcheck.checker.files import write_text
+from migcheck.checker.inputs import (
+    MISSING,
+    InputError,
+    ShapeError,
+    expect,
+    items,
+    join,
+    kind_of,
+    load_json,
+    member,
+    string_map,
+    strings,
+)
 from migcheck.checker.spec import Call
 
 FORMAT = "ITF"
+BIGINT_DIGITS = 100  # an ITF #bigint may exceed int64; a runaway one is refused
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 
 
@@ -114,7 +129,7 @@ class Trace:
         return [k for k in after if after[k] != before.get(k)]
 
 
-class TraceFileError(ValueError):
+class TraceFileError(InputError):
     """A trace file that cannot be read."""
 
 
@@ -140,38 +155,42 @@ def _to_itf(value: object) -> object:
     return value
 
 
-def _pair(item: object) -> tuple[object, object]:
-    if not isinstance(item, list) or len(item) != 2:
-        raise TraceFileError(f"an ITF #map entry must be a [key, value] pair, not {item!r:.60}")
-    return _from_itf(item[0]), _from_itf(item[1])
-
-
-def _from_itf(value: object) -> object:
+def _from_itf(value: object, where: str) -> object:
+    """A state value in memory (module docstring); ShapeError, naming `where`, if it is not
+    one."""
     if isinstance(value, list):
-        return [_from_itf(v) for v in value]
-    if not isinstance(value, dict):
+        return [_from_itf(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, bool | int | str):
         return value
+    if not isinstance(value, dict):
+        raise ShapeError(where, f"unsupported ITF value ({kind_of(value)})")
     if len(value) == 1:
         ((key, inner),) = value.items()
-        if key in ("#tup", "#set", "#map") and not isinstance(inner, list):
-            raise TraceFileError(f"ITF {key} must hold a list, not {inner!r:.60}")
+        at = join(where, key)
         if key == "#tup":
-            return tuple(_from_itf(v) for v in inner)
+            return tuple(items(inner, at, _from_itf))
         if key == "#set":
-            return ItfSet(_from_itf(v) for v in inner)
+            return ItfSet(items(inner, at, _from_itf))
         if key == "#map":
-            return ItfMap(_pair(item) for item in inner)
+            return ItfMap(items(inner, at, _pair))
         if key == "#bigint":
-            try:
-                return int(str(inner))
-            except ValueError:
-                raise TraceFileError(f"ITF #bigint {inner!r:.60} is not an integer") from None
+            digits = str(expect(inner, str, at))
+            if not re.fullmatch(rf"-?[0-9]{{1,{BIGINT_DIGITS}}}", digits):
+                raise ShapeError(at, f"{digits[:40]!r} is not an integer of at most"
+                                     f" {BIGINT_DIGITS} digits")
+            return int(digits)
         if key == "#unserializable":
-            return Unserializable(str(inner))
+            return Unserializable(str(expect(inner, str, at)))
     unknown = [k for k in value if k.startswith("#")]
     if unknown:
-        raise TraceFileError(f"unsupported ITF value {unknown[0]!r}")
-    return {k: _from_itf(v) for k, v in value.items()}  # a record
+        raise ShapeError(where, f"unsupported ITF value {unknown[0][:40]!r}")
+    return {k: _from_itf(v, join(where, k)) for k, v in value.items()}  # a record
+
+
+def _pair(item: object, where: str) -> tuple[object, object]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ShapeError(where, "an ITF #map entry must be a [key, value] pair")
+    return _from_itf(item[0], f"{where}[0]"), _from_itf(item[1], f"{where}[1]")
 
 
 def to_json(trace: Trace) -> dict:
@@ -222,75 +241,117 @@ def save(trace: Trace, path: Path) -> Path:
     return path
 
 
-def _strings(value: object) -> dict[str, str]:
-    """A {str: str} table from the trace's #meta (anything else: none)."""
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
-
-
-def _channels(value: object) -> dict[str, Channel]:
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): Channel(str(v["from"]), str(v["to"])) for k, v in value.items()
-            if isinstance(v, dict) and "from" in v and "to" in v}
-
-
-def from_json(doc: object) -> Trace:
+def from_json(doc: object, name: str = "trace") -> Trace:
     """A Trace of an ITF document: migcheck's own, or any other tool's (whose states carry no
-    step metadata)."""
+    step metadata).  TraceFileError, naming `name` and the JSON path, if `doc` is not one."""
     try:
-        if not isinstance(doc, dict):
-            raise TraceFileError("not a migcheck/ITF trace: the document is not a JSON object")
-        meta = doc.get("#meta", {})
-        meta = meta if isinstance(meta, dict) else {}
-        names = [str(n) for n in doc["vars"]]
-        steps = []
-        blocked = []
-        for i, raw in enumerate(doc["states"]):
-            smeta = raw.get("#meta", {})
-            missing = [k for k in names if k not in raw]
-            if missing:
-                raise TraceFileError(f"not a migcheck/ITF trace: state {i} has no value for"
-                                     f" {missing[0]!r}")
-            state = {k: _from_itf(raw[k]) for k in names}
-            events = tuple((e["side"], e["status"]) for e in smeta.get("events", ()))
-            reply = smeta.get("reply")
-            call = smeta.get("call")
-            if call is not None:
-                call = Call(str(call["target"]), str(call["name"]),
-                            tuple((str(k), v) for k, v in dict(call.get("args", {})).items()))
-            steps.append(Step(state, smeta.get("action"), smeta.get("actor"),
-                              smeta.get("cites"), call,
-                              None if reply in (None, "ok") else reply, events))
-            blocked += [(i, b["actor"], b["on"]) for b in smeta.get("blocked", ())]
-        loop = doc.get("loop")
-        if loop is not None and (not isinstance(loop, int) or isinstance(loop, bool)
-                                 or not 0 <= loop < len(steps)):
-            raise TraceFileError(f"not a migcheck/ITF trace: loop {loop!r:.40} is not a state"
-                                 " index")
-        params = meta.get("params", {})
-        return Trace(
-            model=str(meta.get("source", "?")), property=str(meta.get("property", "?")),
-            kind=str(meta.get("kind", "?")), steps=tuple(steps),
-            params=params if isinstance(params, dict) else {},
-            loop_start=loop, summary=str(meta.get("description", "")),
-            engine=str(meta.get("engine", "?")), lanes=_strings(meta.get("lanes")),
-            actors=_strings(meta.get("actors")), blocked=tuple(blocked),
-            channels=_channels(meta.get("channels")), events=_strings(meta.get("events")),
-            columns=tuple(str(c) for c in meta.get("columns", ()) if isinstance(c, str)),
-            stuck=stuck.from_json(meta["stuck"]) if "stuck" in meta else None)
-    except TraceFileError:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise TraceFileError(f"not a migcheck/ITF trace: missing or malformed {exc}") from None
+        return _trace(doc)
+    except ShapeError as exc:
+        raise TraceFileError(f"{name}: not a migcheck/ITF trace: {exc}") from None
+
+
+def _trace(doc: object) -> Trace:
+    expect(doc, dict, "")
+    meta = member(doc, "#meta", dict, "", {})
+    names = strings(member(doc, "vars", list, ""), "vars")
+    steps, blocked = [], []
+    for i, raw in enumerate(member(doc, "states", list, "")):  # type: ignore[arg-type]
+        where = f"states[{i}]"
+        steps.append(_step(raw, names, where))
+        mwhere = join(where, "#meta")
+        blocked += items(member(raw, "#meta", dict, where, {}).get("blocked", []),  # type: ignore[union-attr]
+                         join(mwhere, "blocked"),
+                         lambda b, w, i=i: (i, _text(b, "actor", w), _text(b, "on", w)))
+    loop = member(doc, "loop", int, "", None)
+    if loop is not None and not 0 <= loop < len(steps):  # type: ignore[operator]
+        raise ShapeError("loop", f"{loop} is not the index of a state")
+    params = member(meta, "params", dict, "#meta", {})
+    for k, v in params.items():  # type: ignore[union-attr]
+        expect(v, (bool, int, str), f"#meta.params.{k}")
+    channels = {k: Channel(_text(c, "from", f"#meta.channels.{k}"),
+                           _text(c, "to", f"#meta.channels.{k}"))
+                for k, c in member(meta, "channels", dict, "#meta", {}).items()}  # type: ignore[union-attr]
+    found = member(meta, "stuck", dict, "#meta", None)
+    return Trace(
+        model=_text(meta, "source", "#meta", "?"), property=_text(meta, "property", "#meta", "?"),
+        kind=_text(meta, "kind", "#meta", "?"), steps=tuple(steps), params=dict(params),  # type: ignore[arg-type]
+        loop_start=loop, summary=_text(meta, "description", "#meta", ""),  # type: ignore[arg-type]
+        engine=_text(meta, "engine", "#meta", "?"),
+        lanes=string_map(member(meta, "lanes", dict, "#meta", {}), "#meta.lanes"),
+        actors=string_map(member(meta, "actors", dict, "#meta", {}), "#meta.actors"),
+        blocked=tuple(blocked), channels=channels,
+        events=string_map(member(meta, "events", dict, "#meta", {}), "#meta.events"),
+        columns=strings(member(meta, "columns", list, "#meta", []), "#meta.columns"),
+        stuck=None if found is None else _stuck(found, len(steps), "#meta.stuck"))
+
+
+def _step(raw: object, names: tuple[str, ...], where: str) -> Step:
+    expect(raw, dict, where)
+    missing = [k for k in names if k not in raw]  # type: ignore[operator]
+    if missing:
+        raise ShapeError(where, f"no value for {missing[0]!r}")
+    state = {k: _from_itf(raw[k], join(where, k)) for k in names}  # type: ignore[index]
+    mwhere = join(where, "#meta")
+    smeta = member(raw, "#meta", dict, where, {})
+    events = tuple(items(member(smeta, "events", list, mwhere, []), join(mwhere, "events"),
+                         lambda e, w: (_text(e, "side", w), _text(e, "status", w))))
+    call = member(smeta, "call", dict, mwhere, None)
+    if call is not None:
+        cwhere = join(mwhere, "call")
+        args = member(call, "args", dict, cwhere, {})
+        call = Call(_text(call, "target", cwhere), _text(call, "name", cwhere),
+                    tuple((k, expect(v, (bool, int, str), join(cwhere, k)))
+                          for k, v in args.items()))  # type: ignore[union-attr]
+    reply = member(smeta, "reply", str, mwhere, None)
+    return Step(state, _optional(smeta, "action", mwhere), _optional(smeta, "actor", mwhere),
+                _optional(smeta, "cites", mwhere), call,
+                None if reply in (None, "ok") else str(reply), events)
+
+
+def _stuck(doc: object, length: int, where: str) -> stuck.Diagnosis:
+    """The diagnosis of the end state, its step numbers within the trace."""
+    def step(obj: object, key: str, w: str, default: object = MISSING) -> int | None:
+        value = member(obj, key, int, w, default)
+        if value is not None and not 0 <= value < length:  # type: ignore[operator]
+            raise ShapeError(join(w, key), f"{value} is not a step of the trace")
+        return value  # type: ignore[return-value]
+
+    def poster(p: object, w: str) -> stuck.Poster:
+        return stuck.Poster(_text(p, "action", w), _text(p, "actor", w),
+                            strings(member(p, "starts_at", list, w, []), join(w, "starts_at")),
+                            strings(member(p, "missing", list, w, []), join(w, "missing")))
+
+    def sleeper(s: object, w: str) -> stuck.Sleeper:
+        return stuck.Sleeper(_text(s, "actor", w), _text(s, "on", w), _text(s, "cites", w, ""),
+                             step(s, "since", w),  # type: ignore[arg-type]
+                             tuple(items(member(s, "posters", list, w, []), join(w, "posters"),
+                                         poster)))
+
+    def actor(a: object, w: str) -> stuck.ActorAt:
+        return stuck.ActorAt(_text(a, "name", w), _text(a, "doc", w, ""),
+                             _optional(a, "pc", w), _optional(a, "at", w),
+                             step(a, "since", w, None))
+
+    return stuck.Diagnosis(
+        step(doc, "end", where),  # type: ignore[arg-type]
+        tuple(items(member(doc, "sleepers", list, where), join(where, "sleepers"), sleeper)),
+        tuple(items(member(doc, "actors", list, where, []), join(where, "actors"), actor)))
+
+
+def _text(obj: object, key: str, where: str, default: object = MISSING) -> str:
+    return str(member(obj, key, str, where, default))
+
+
+def _optional(obj: object, key: str, where: str) -> str | None:
+    value = member(obj, key, str, where, None)
+    return None if value is None else str(value)
 
 
 def load(path: Path) -> Trace:
+    """The trace saved in `path` (TraceFileError, one line naming the file, if it is not
+    one: unreadable, too large, not UTF-8, not JSON, or not a trace)."""
     try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise TraceFileError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise TraceFileError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    return from_json(doc)
+        doc = load_json(path)
+    except InputError as exc:
+        raise TraceFileError(str(exc)) from None
+    return from_json(doc, str(path))

@@ -15,6 +15,7 @@ from migcheck.commands.options import (
     add_model_options,
     config_of,
     cores,
+    int_arg,
     load,
     select,
 )
@@ -36,7 +37,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="check only this property (repeatable)")
     add_explorer_options(p)
     add_output_options(p)
-    p.add_argument("--max-states", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--max-states", type=int_arg("--max-states", 0), default=None,
+                   help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:

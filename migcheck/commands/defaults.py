@@ -22,6 +22,8 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+from migcheck.checker.inputs import InputError, read_text
+
 SECTION = "migcheck"
 
 
@@ -42,11 +44,13 @@ def find_pyproject(start: Path) -> Path | None:
 
 def read_table(path: Path) -> dict[str, object]:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefaultsError(f"cannot read {path}: {exc}") from None
+        doc = tomllib.loads(read_text(path))
+    except InputError as exc:
+        raise DefaultsError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise DefaultsError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise DefaultsError(f"{path}: nested too deeply") from None
     table = doc.get("tool", {}).get(SECTION, {}) if isinstance(doc.get("tool"), dict) else {}
     if not isinstance(table, dict):
         raise DefaultsError(f"{path}: [tool.{SECTION}] must be a table")

@@ -8,6 +8,7 @@ from pathlib import Path
 from migcheck.checker import trace as tracefile
 from migcheck.checker.compile import CompiledModel
 from migcheck.checker.explore import explore
+from migcheck.checker.files import check_writable, write_text
 from migcheck.checker.views import stategraph
 from migcheck.cli import UsageError
 from migcheck.commands.options import add_model_options, config_of, load
@@ -25,14 +26,22 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="output name; FILE.dot and FILE.svg are written (suffix replaced)")
 
 
+def out_paths(out: Path) -> tuple[Path, Path]:
+    """FILE.dot and FILE.svg for --out FILE (a .dot or .svg suffix is replaced)."""
+    base = out.with_suffix("") if out.suffix in (".dot", ".svg") else out
+    return base.with_name(base.name + ".dot"), base.with_name(base.name + ".svg")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.out.name in ("", ".", ".."):
+        raise UsageError(f"--out {args.out}: needs a file name")
+    dot_path, svg_path = out_paths(args.out)
+    check_writable(dot_path, "--out")
+    check_writable(svg_path, "--out")
     model = load(config_of(args)).model
     trace = None
     if args.trace is not None:
-        try:
-            trace = tracefile.load(args.trace)
-        except tracefile.TraceFileError as exc:
-            raise UsageError(str(exc)) from None
+        trace = tracefile.load(args.trace)
         if trace.model != model.name:
             raise UsageError(f"{args.trace} is a trace of {trace.model}, not of {model.name}")
     graph = explore(CompiledModel(model))
@@ -47,11 +56,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("Graphviz `dot` is not available; use --layout grid")
     layout = "dot" if svg is not None else "grid"
     svg = svg or stategraph.grid_svg(g)
-    base = args.out.with_suffix("") if args.out.suffix in (".dot", ".svg") else args.out
-    base.parent.mkdir(parents=True, exist_ok=True)
-    dot_path, svg_path = base.with_name(base.name + ".dot"), base.with_name(base.name + ".svg")
-    dot_path.write_text(dot_text)
-    svg_path.write_text(svg)
+    write_text(dot_path, dot_text)
+    write_text(svg_path, svg)
     print(f"{model.name}: {len(graph.states):,} states -> {g.number_of_nodes()} status pairs,"
           f" {g.number_of_edges()} moves; wrote {dot_path} and {svg_path} ({layout} layout)")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -19,16 +20,17 @@ from migcheck.checker.spec import ModelError
 from migcheck.cli import UsageError
 from migcheck.model.config import DEFAULT_VERSION, MAX_FAILURES, MAX_PAGES, Config
 
+INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits, within int64
+
 
 def int_arg(flag: str, lo: int, hi: int | None = None) -> Callable[[str], int]:
     """An argparse type: an integer in lo..hi (hi None: no upper bound)."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be an integer, not {text!r}") \
-                from None
+        if not INTEGER.fullmatch(text):  # int() would take " 3", "1_0" and other digits
+            shown = text if len(text) <= 30 else text[:30] + "..."
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer, not {shown!r}")
+        value = int(text)
         if value < lo or (hi is not None and value > hi):
             span = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
             raise argparse.ArgumentTypeError(f"{flag} must be {span}")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from migcheck.checker.files import OutputError, check_writable, is_stdout
+from migcheck.checker import interrupts
+from migcheck.checker.files import OutputError, check_folder, check_writable, is_stdout
 from migcheck.checker.kinds import Property
 from migcheck.checker.report import Expectation, Report
 from migcheck.checker.runner import save_traces
@@ -75,8 +76,8 @@ def check_outputs(args: argparse.Namespace) -> None:
             except OutputError as exc:
                 raise UsageError(str(exc)) from None
     traces = getattr(args, "traces", None)
-    if traces is not None and traces.exists() and not traces.is_dir():
-        raise UsageError(f"--traces {traces}: not a directory")
+    if traces is not None:
+        check_folder(traces, "--traces")
 
 
 def check_expectations(args: argparse.Namespace, props: list[Property]) -> None:
@@ -99,7 +100,22 @@ def emit(report: Report, args: argparse.Namespace, out: Console, stem: str | Non
          details: Callable[[Report, Console], None] | None = None) -> Report:
     """Save the counterexamples, print the summary, the counterexamples in short, an
     engine's `details` and the closing line, write the requested files.  The report's time
-    becomes the whole run's, from the command line's start (`args.started`)."""
+    becomes the whole run's, from the command line's start (`args.started`).  A signal
+    received meanwhile waits until all is written; one received earlier marks the report
+    interrupted (by that signal)."""
+    with interrupts.deferred():
+        return _emit(_signalled(report), args, out, stem, details)
+
+
+def _signalled(report: Report) -> Report:
+    signum = interrupts.received()
+    if signum is None:
+        return report
+    return replace(report, coverage=replace(report.coverage, interrupted=True, signal=signum))
+
+
+def _emit(report: Report, args: argparse.Namespace, out: Console, stem: str | None,
+          details: Callable[[Report, Console], None] | None) -> Report:
     traces = getattr(args, "traces", None)
     if traces is not None:
         report = save_traces(report, traces, stem)

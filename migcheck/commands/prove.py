@@ -31,9 +31,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_model_options(p, pages=0, preempt=False)
     p.add_argument("--property", action="append", dest="properties", metavar="NAME",
                    help="prove only this property (repeatable)")
-    p.add_argument("--depth", type=int_arg("--depth", 1), default=40, metavar="D",
+    p.add_argument("--depth", type=int_arg("--depth", 1, 1000), default=40, metavar="D",
                    help="BMC depth for counterexamples and witnesses (default 40)")
-    p.add_argument("--timeout", type=int_arg("--timeout", 1), default=300, metavar="S",
+    p.add_argument("--timeout", type=int_arg("--timeout", 1, 86400), default=300, metavar="S",
                    help="give up (unknown) after S seconds per z3 search (default 300)")
     add_output_options(p)
     p.add_argument("--lemmas", action="store_true", help="print every lemma a proof used")

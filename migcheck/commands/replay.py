@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from migcheck.checker.trace import TraceFileError, load
+from migcheck.checker.files import check_folder
+from migcheck.checker.trace import load
 from migcheck.cli import UsageError
 from migcheck.realqemu.replay import REPLAY_DIR, ReplayError, replay
 
@@ -26,10 +27,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        trace = load(args.trace)
-    except TraceFileError as exc:
-        raise UsageError(str(exc)) from None
+    check_folder(args.out, "--out")
+    trace = load(args.trace)
     if len(trace.steps) < 2:
         raise UsageError(f"{args.trace}: the trace has no steps to replay")
     try:

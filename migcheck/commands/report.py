@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from migcheck.checker.files import OutputError, check_writable, write_text
+from migcheck.checker.inputs import InputError
 from migcheck.checker.trace import Trace, TraceFileError, from_json, load
-from migcheck.checker.views import html
+from migcheck.checker.views import html, report_json
 from migcheck.cli import UsageError
 
+LAST = Path("reports/last-check.json")
 HELP = "write an HTML report (verdicts, sequence diagrams, step viewer) of the last checks"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="source", type=Path, default=Path("reports/last-check.json"),
+    p.add_argument("--from", dest="source", type=Path, default=LAST,
                    metavar="FILE",
                    help="the checks to show: `migcheck check` keeps them in"
                         " reports/last-check.json (a --json file works too)")
@@ -26,17 +27,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def read_checks(path: Path) -> list[dict]:
+    """The checks of a report file, each checked and in its normal form."""
     try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror} (run `migcheck check` first)"
-                         ) from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    checks = doc.get("checks") if isinstance(doc, dict) else None
-    if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
-        raise UsageError(f"{path} holds no migcheck checks (expected a \"checks\" list)")
-    return checks
+        return [report_json.to_dict(r, embed_traces=True) for r in report_json.read(path)]
+    except InputError as exc:
+        hint = " (run `migcheck check` first)" if path == LAST else ""
+        raise UsageError(f"{exc}{hint}") from None
 
 
 def read_trace(path: Path) -> Trace:

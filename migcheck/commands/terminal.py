@@ -29,7 +29,7 @@ def width(explicit: int | None = None, stream: object = None) -> int:
     if explicit is not None:
         return clamp(explicit)
     text = os.environ.get("COLUMNS", "").strip()
-    if text.isdigit() and int(text) > 0:
+    if text.isascii() and text.isdigit() and int(text) > 0:
         return clamp(int(text))
     if (stream or sys.stdout).isatty():  # type: ignore[attr-defined]
         return clamp(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)

@@ -14,11 +14,11 @@ from migcheck.checker.compile import CompiledModel
 from migcheck.checker.kinds import Invariant
 from migcheck.checker.promela import header_config
 from migcheck.checker.spin import TrailError, replay_actions, to_trace
-from migcheck.checker.trace import Trace, TraceFileError, load
+from migcheck.checker.trace import Trace, load
 from migcheck.checker.views import lanes
 from migcheck.cli import UsageError
 from migcheck.commands import terminal
-from migcheck.commands.options import load as load_model
+from migcheck.commands.options import int_arg, load as load_model
 from migcheck.model.config import Config
 
 HELP = ("show a saved counterexample (any ITF JSON trace, or a SPIN trail of an exported"
@@ -27,23 +27,14 @@ MIN_WIDTH = 60
 MAX_WIDTH = terminal.MAX_WIDTH
 
 
-def width_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--width must be an integer, not {text!r}") from None
-    if not MIN_WIDTH <= value <= MAX_WIDTH:
-        raise argparse.ArgumentTypeError(f"--width must be between {MIN_WIDTH} and {MAX_WIDTH}")
-    return value
-
-
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path,
                    help="an ITF trace, e.g. one saved by `migcheck check` (*.itf.json), or"
                         " SPIN's trail of `migcheck export` (*.pml.trail)")
     p.add_argument("--diff", action="store_true",
                    help="only what changes at each step (no full initial / final state)")
-    p.add_argument("--width", type=width_arg, default=None, metavar="N",
+    p.add_argument("--width", type=int_arg("--width", MIN_WIDTH, MAX_WIDTH), default=None,
+                   metavar="N",
                    help="columns to fit (default: COLUMNS, the terminal's width, or 100)")
 
 
@@ -69,10 +60,7 @@ def from_trail(trail: Path) -> Trace:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        trace = from_trail(args.file) if args.file.suffix == ".trail" else load(args.file)
-    except TraceFileError as exc:
-        raise UsageError(str(exc)) from None
+    trace = from_trail(args.file) if args.file.suffix == ".trail" else load(args.file)
     if not trace.steps:
         raise UsageError(f"{args.file}: the trace has no states")
     width = max(terminal.width(args.width), MIN_WIDTH)

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from migcheck.checker.files import check_writable
 from migcheck.checker.spec import ModelError
 from migcheck.checker.trace import save
 from migcheck.checker.views.text import print_step
@@ -71,6 +72,10 @@ def print_match(match: Match, out: Console, path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.save is not None:
+        if args.model is None:
+            raise UsageError("--save needs --model (the path saved is that model's match)")
+        check_writable(args.save, "--save")
     out = terminal.console(args)
     if args.model is not None:
         if args.model not in _versions():

@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from migcheck.checker.files import OutputError, check_writable
+
 from . import scenarios
 from .binaries import VERSIONS, find_qemu, unavailable_reason
 from .harness import ScenarioError, run_harness
@@ -30,18 +32,19 @@ class Recording:
 def record(scenario: str, version: str, out_path: str | Path) -> Recording:
     """Run ``scenario`` on real QEMU ``version`` and write its trace to ``out_path``.
 
-    Raises ValueError for an unknown scenario or version, Unavailable when QEMU cannot run
+    Raises ValueError for an unknown scenario or version, OutputError for an output path
+    that cannot be written (before QEMU starts), Unavailable when QEMU cannot run
     here, ScenarioError when the run went other than the scenario says (the trace written
     so far is kept, ending in an ``error`` and an ``end`` mark).
     """
     steps = scenarios.build(scenario, version)
+    check_writable(out_path, "--out")
     reason = unavailable_reason(version)
     if reason:
         raise Unavailable(reason)
     build = find_qemu(version)
     qemu = build.version_string()
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=f"migcheck-{scenario}-{version}-") as d,
         TraceWriter(out_path) as trace,
@@ -82,6 +85,9 @@ def record_main(argv: list[str] | None = None) -> int:
         return 2
     try:
         rec = record(args.scenario, args.qemu, args.out)
+    except OutputError as e:
+        print(f"migcheck record: {e}", file=sys.stderr)
+        return 2
     except Unavailable as e:
         print(f"migcheck record: real QEMU {args.qemu} unavailable: {e}", file=sys.stderr)
         return 2

@@ -222,7 +222,7 @@ def replay(trace: Trace, qemu: str, out_dir: Path = REPLAY_DIR, name: str = "") 
     if reason and qemu == version:
         raise ReplayError(f"real QEMU {version} unavailable: {reason}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = name or f"{trace.model}--{trace.property}"
+    stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", name or f"{trace.model}--{trace.property}")[:120]
     path = out_dir / f"{stem}--on-qemu-{version}.jsonl"
     error = None
     with tempfile.TemporaryDirectory(prefix="migcheck-replay-") as d, TraceWriter(path) as rec:

@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from migcheck.checker.files import commit, discard, open_beside
+
 SIDES = ("src", "dst")
 KINDS = ("cmd", "reply", "event", "mark")
 DRIVER = "driver"  # the "side" of marks
@@ -35,14 +37,17 @@ def plain(obj: Any) -> Any:
 
 
 class TraceWriter:
-    """Appends trace lines to a file, flushing each one (so a crash keeps what was seen)."""
+    """Appends trace lines to a temporary file beside `path`, flushing each one, and renames it
+    to `path` when closed, also after an error (so a failed run keeps what was seen, and a
+    reader of `path` never sees a half-written line; a killed run leaves the previous file)."""
 
     def __init__(self, path: str | Path, *, clock=time.monotonic):
         self.path = Path(path)
         self._clock = clock
         self._t0 = clock()
         self._lock = threading.Lock()
-        self._f: IO[str] | None = self.path.open("w", encoding="utf-8")
+        self._f: IO[str] | None
+        self._f, self._tmp, self._target = open_beside(self.path)
 
     def now(self) -> float:
         return self._clock() - self._t0
@@ -72,8 +77,11 @@ class TraceWriter:
     def close(self) -> None:
         with self._lock:
             if self._f is not None:
-                self._f.close()
-                self._f = None
+                try:
+                    commit(self._f, self._tmp, self._target)
+                finally:
+                    discard(self._f, self._tmp)
+                    self._f = None
 
     def __enter__(self) -> TraceWriter:
         return self

@@ -40,9 +40,10 @@ reply was recorded before it, and after every earlier `quiet`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from migcheck.checker.inputs import InputError, ShapeError, member, parse_json, read_text
 
 SIDES = ("src", "dst")
 WINDOW_MARKS = {"break": True, "heal": False}
@@ -51,7 +52,7 @@ SAMPLE_COMMANDS = ("query-migrate",)
 UNKNOWN_REPLY = "<no reply recorded>"
 
 
-class TraceError(ValueError):
+class TraceError(InputError):
     """A file that is not a realqemu trace."""
 
 
@@ -115,21 +116,19 @@ def _flags(arguments: object) -> frozenset[str]:
     return frozenset(f"{k}=true" for k, v in arguments.items() if v is True)
 
 
-def _read(path: Path) -> list[dict]:
+def _read(path: Path) -> list[tuple[int, dict]]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TraceError(f"{path} is not a text file") from None
+        text = read_text(path)
+    except InputError as exc:
+        raise TraceError(str(exc)) from None
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            rec = parse_json(line, f"{path}:{n}")
+        except InputError as exc:
+            raise TraceError(str(exc)) from None
         if not (isinstance(rec, dict) and {"side", "kind", "data"} <= rec.keys()
                 and isinstance(rec["data"], dict)):
             raise TraceError(f"{path}:{n}: not a realqemu trace record"
@@ -137,7 +136,16 @@ def _read(path: Path) -> list[dict]:
         out.append((n, rec))
     if not out:
         raise TraceError(f"{path}: empty trace")
-    return out  # type: ignore[return-value]
+    return out
+
+
+def _get(data: dict, key: str, kinds: type | tuple[type, ...], where: str,
+         default: object = None) -> object:
+    """data[key] of one of `kinds` (or `default` when absent): TraceError naming the line."""
+    try:
+        return member(data, key, kinds, "data", default)
+    except ShapeError as exc:
+        raise TraceError(f"{where}: {exc}") from None
 
 
 def observations(path: Path, model_commands: set[tuple[str, str]]) -> Observations:
@@ -155,16 +163,18 @@ def observations(path: Path, model_commands: set[tuple[str, str]]) -> Observatio
     errors: list[str] = []
     for n, rec in records:
         side, kind, data = rec["side"], rec["kind"], rec["data"]
+        where = f"{path}:{n}"
         if kind == "mark":
-            mark = data.get("mark")
+            mark = _get(data, "mark", str, where)
             if mark == "start":
-                version = data.get("qemu")
+                version = _get(data, "qemu", str, where)
             elif mark == "error":
                 errors.append(f"line {n}: {data.get('message', '')}")
             elif mark in WINDOW_MARKS or mark == QUIET:
                 need = {s: len(events[s]) for s in SIDES}
+                seconds = _get(data, "seconds", (int, float), where, 0)
                 driver.append(DriverItem(n, mark, "driver", need=need,
-                                         seconds=float(data.get("seconds", 0) or 0)))
+                                         seconds=float(seconds)))  # type: ignore[arg-type]
                 if mark == QUIET:
                     last_quiet = len(driver) - 1
             continue
@@ -174,7 +184,7 @@ def observations(path: Path, model_commands: set[tuple[str, str]]) -> Observatio
             if data.get("event") != "MIGRATION":
                 ignored_events += 1
                 continue
-            status = (data.get("data") or {}).get("status")
+            status = _get(_get(data, "data", dict, where, {}), "status", str, where)  # type: ignore[arg-type]
             if not isinstance(status, str):
                 raise TraceError(f"{path}:{n}: MIGRATION event without a status")
             after = max([last_quiet, *replied[side]], default=-1) + 1
@@ -202,12 +212,13 @@ def observations(path: Path, model_commands: set[tuple[str, str]]) -> Observatio
             if k < 0:
                 continue
             item = driver[k]
-            error = data.get("error")
+            error = _get(data, "error", dict, where)
             if item.kind == "sample":
-                status = (data.get("return") or {}).get("status") if not error else None
+                returned = _get(data, "return", dict, where, {})
+                status = None if error else _get(returned, "status", str, where)  # type: ignore[arg-type]
                 driver[k] = _with(item, status=status)
             else:
-                reply = None if error is None else str((error or {}).get("desc", ""))
+                reply = None if error is None else str(_get(error, "desc", str, where, ""))  # type: ignore[arg-type]
                 driver[k] = _with(item, reply=reply)
             replied[side].append(k)
         else:

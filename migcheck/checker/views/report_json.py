@@ -13,7 +13,18 @@ import json
 from pathlib import Path
 
 from migcheck.checker import statusgraph, trace
-from migcheck.checker.files import write_text
+from migcheck.checker.files import locked, write_text
+from migcheck.checker.inputs import (
+    InputError,
+    ShapeError,
+    expect,
+    items,
+    join,
+    load_json,
+    member,
+    string_map,
+    strings,
+)
 from migcheck.checker.report import (
     SCHEMA_VERSION,
     ActionInfo,
@@ -44,6 +55,7 @@ def to_dict(report: Report, embed_traces: bool = False) -> dict:
         "coverage": {
             "complete": c.complete,
             "interrupted": c.interrupted,
+            "signal": c.signal,
             "method": c.method,
             "statement": c.statement,
             "states": c.states,
@@ -87,42 +99,116 @@ def to_dict(report: Report, embed_traces: bool = False) -> dict:
     return doc
 
 
-def from_dict(doc: dict) -> Report:
+def from_dict(doc: object, where: str = "") -> Report:
     """A Report from its JSON form (embedded counterexamples are loaded; otherwise
-    `trace_file` names them).  Raises KeyError, TypeError or ValueError on a malformed
+    `trace_file` names them).  Raises ShapeError, naming the JSON path, on a malformed
     document."""
-    cov = doc["coverage"]
-    actions = {name: ActionInfo(str(a["actor"]), _site(a["source"]),
-                                tuple((str(lay), str(what), _site(where))
-                                      for lay, what, where in a.get("changes", ())))
-               for name, a in dict(doc.get("actions", {})).items()}
-    model = ModelInfo(str(doc["model"]), str(doc.get("doc", "")), dict(doc.get("params", {})),
-                      tuple(str(b) for b in doc.get("bounds", ())),
-                      tuple((str(a["name"]), str(a["statement"]))
-                            for a in doc.get("assumptions", ())),
-                      tuple(str(x) for x in doc.get("layers", ())), actions,
-                      {str(k): str(v) for k, v in dict(doc.get("links", {})).items()})
-    coverage = Coverage(bool(cov["complete"]), str(cov.get("method", "")),
-                        str(cov.get("statement", "")), cov.get("states"),
-                        cov.get("transitions"), cov.get("depth"),
-                        float(cov.get("seconds") or 0.0), bool(cov.get("interrupted", False)))
-    results = [PropertyResult(str(r["property"]), str(r["kind"]), str(r.get("statement", "")),
-                              str(r.get("rests_on", "")), Verdict(r["verdict"]),
-                              str(r.get("method", "")), str(r.get("detail", "")),
-                              trace.from_json(r["itf"]) if "itf" in r else None,
-                              r.get("trace"), float(r.get("seconds") or 0.0),
-                              tuple(str(w) for w in r.get("why", ())),
-                              _site(r.get("site", ("", 0))))
-               for r in doc["results"]]
-    status = doc.get("status_graph")
-    return Report(str(doc.get("engine", "explore")), model, coverage, results,
-                  float(doc.get("seconds") or 0.0), tuple(str(n) for n in doc.get("notes", ())),
-                  statusgraph.from_json(status) if status is not None else None)
+    text, number = (str,), (int, float)
+    cov = member(doc, "coverage", dict, where)
+    cwhere = join(where, "coverage")
+    actions = {}
+    for name, a in dict(member(doc, "actions", dict, where, {})).items():  # type: ignore[arg-type]
+        awhere = join(join(where, "actions"), name)
+        changes = items(member(a, "changes", list, awhere, []), join(awhere, "changes"),
+                        _change)
+        actions[name] = ActionInfo(str(member(a, "actor", text, awhere)),
+                                   _site(member(a, "source", list, awhere),
+                                         join(awhere, "source")), tuple(changes))
+    params = member(doc, "params", dict, where, {})
+    for k, v in params.items():  # type: ignore[union-attr]
+        expect(v, (bool, int, str), join(join(where, "params"), k))
+    model = ModelInfo(
+        str(member(doc, "model", text, where)), str(member(doc, "doc", text, where, "")),
+        dict(params),  # type: ignore[arg-type]
+        strings(member(doc, "bounds", list, where, []), join(where, "bounds")),
+        tuple(items(member(doc, "assumptions", list, where, []), join(where, "assumptions"),
+                    lambda a, w: (str(member(a, "name", text, w)),
+                                  str(member(a, "statement", text, w))))),
+        strings(member(doc, "layers", list, where, []), join(where, "layers")), actions,
+        string_map(member(doc, "links", dict, where, {}), join(where, "links")))
+    coverage = Coverage(
+        bool(member(cov, "complete", bool, cwhere)), str(member(cov, "method", text, cwhere, "")),
+        str(member(cov, "statement", text, cwhere, "")), _count(cov, "states", cwhere),
+        _count(cov, "transitions", cwhere), _count(cov, "depth", cwhere),
+        float(member(cov, "seconds", number, cwhere, 0.0)),  # type: ignore[arg-type]
+        bool(member(cov, "interrupted", bool, cwhere, False)),
+        _signal(member(cov, "signal", int, cwhere, 0), join(cwhere, "signal")))
+    results = items(member(doc, "results", list, where), join(where, "results"), _result)
+    status = member(doc, "status_graph", dict, where, None)
+    return Report(str(member(doc, "engine", text, where, "explore")), model, coverage, results,
+                  float(member(doc, "seconds", number, where, 0.0)),  # type: ignore[arg-type]
+                  strings(member(doc, "notes", list, where, []), join(where, "notes")),
+                  None if status is None else _status_graph(status, join(where, "status_graph")))
 
 
-def _site(value: object) -> tuple[str, int]:
-    path, line = value  # type: ignore[misc]
-    return (str(path), int(line))
+def _result(r: object, where: str) -> PropertyResult:
+    text = (str,)
+    verdict = str(member(r, "verdict", text, where))
+    try:
+        decided = Verdict(verdict)
+    except ValueError:
+        raise ShapeError(join(where, "verdict"), f"unknown verdict {verdict[:40]!r}") from None
+    seconds = member(r, "seconds", (int, float), where, 0.0)
+    if seconds < 0:  # type: ignore[operator]
+        raise ShapeError(join(where, "seconds"), "negative")
+    itf = member(r, "itf", dict, where, None)
+    try:
+        cx = None if itf is None else trace.from_json(itf, join(where, "itf"))
+    except trace.TraceFileError as exc:
+        raise ShapeError("", str(exc)) from None
+    return PropertyResult(
+        str(member(r, "property", text, where)), str(member(r, "kind", text, where)),
+        str(member(r, "statement", text, where, "")), str(member(r, "rests_on", text, where, "")),
+        decided, str(member(r, "method", text, where, "")),
+        str(member(r, "detail", text, where, "")), cx,
+        member(r, "trace", text, where, None),  # type: ignore[arg-type]
+        float(seconds),  # type: ignore[arg-type]
+        strings(member(r, "why", list, where, []), join(where, "why")),
+        _site(member(r, "site", list, where, ["", 0]), join(where, "site")))
+
+
+def _status_graph(doc: object, where: str) -> statusgraph.StatusGraph:
+    """The status graph, each edge between two of its nodes."""
+    try:
+        g = statusgraph.from_json(doc)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ShapeError(where, f"malformed ({type(exc).__name__}: {str(exc)[:60]})") from None
+    if len(g.labels) != len(g.keys) or any(len(n.values) != len(g.keys) for n in g.nodes):
+        raise ShapeError(where, "a node or the labels do not match the keys")
+    for i, e in enumerate(g.edges):
+        if not (0 <= e.src < len(g.nodes) and 0 <= e.dst < len(g.nodes)):
+            raise ShapeError(f"{where}.edges[{i}]", "not between two of its nodes")
+    counts = [n.states for n in g.nodes] + [n.depth for n in g.nodes] + \
+        [e.transitions for e in g.edges] + [c for e in g.edges for _, c in e.actions]
+    if any(c < 0 for c in counts):
+        raise ShapeError(where, "a negative count")
+    return g
+
+
+def _signal(value: object, where: str) -> int:
+    if not 0 <= value < 65:  # type: ignore[operator]
+        raise ShapeError(where, f"{value} is not a signal number")
+    return value  # type: ignore[return-value]
+
+
+def _count(obj: object, key: str, where: str) -> int | None:
+    value = member(obj, key, int, where, None)
+    if value is not None and value < 0:  # type: ignore[operator]
+        raise ShapeError(join(where, key), "negative")
+    return value  # type: ignore[return-value]
+
+
+def _site(value: object, where: str) -> tuple[str, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ShapeError(where, "expected [file, line]")
+    return (str(expect(value[0], str, where)), int(expect(value[1], int, where)))  # type: ignore[arg-type]
+
+
+def _change(value: object, where: str) -> tuple[str, str, tuple[str, int]]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ShapeError(where, "expected [layer, what, [file, line]]")
+    return (str(expect(value[0], str, where)), str(expect(value[1], str, where)),
+            _site(value[2], where))
 
 
 def document(reports: list[Report]) -> dict:
@@ -134,13 +220,44 @@ def write(reports: list[Report], path: Path) -> None:
     write_text(path, json.dumps(document(reports), indent=1) + "\n")
 
 
-def record_last(reports: list[Report], path: Path) -> None:
-    """Keep the latest report of each (model, params, engine) in `path`, for `migcheck report`;
-    an incomplete report never replaces a complete one."""
+def checks_of(path: Path) -> list[dict]:
+    """The report documents of a --json file (or of reports/last-check.json), each checked to
+    be a report; InputError, naming the file and the JSON path, if it is not one."""
+    doc = load_json(path)
     try:
-        old = json.loads(path.read_text()).get("checks", [])
-    except (OSError, ValueError, AttributeError):
-        old = []
+        expect(doc, dict, "")
+        checks = items(member(doc, "checks", list, ""), "checks",
+                       lambda c, w: (from_dict(c, w), c)[1])
+    except ShapeError as exc:
+        raise InputError(f"{path}: not a migcheck report: {exc}") from None
+    return checks  # type: ignore[return-value]
+
+
+def read(path: Path) -> list[Report]:
+    return [from_dict(c) for c in checks_of(path)]
+
+
+def finished(report: dict) -> bool:
+    """A report whose run covered its whole bound and was not interrupted."""
+    cov = report.get("coverage")
+    return isinstance(cov, dict) and cov.get("complete") is True \
+        and not cov.get("interrupted")
+
+
+def record_last(reports: list[Report], path: Path) -> None:
+    """Keep the latest report of each (model, params, engine) in `path`, for `migcheck report`,
+    counterexamples included; an unfinished report (incomplete or interrupted) never replaces
+    a finished one.  The read-modify-write holds a lock, so concurrent runs in one folder
+    keep both results."""
+    with locked(path):
+        _merge_last(reports, path)
+
+
+def _merge_last(reports: list[Report], path: Path) -> None:
+    try:
+        old = checks_of(path)
+    except InputError:
+        old = []  # absent or unreadable: start afresh (it is only a record of past runs)
 
     def key(c: dict) -> tuple:
         return (c.get("model"), json.dumps(c.get("params"), sort_keys=True), c.get("engine"))
@@ -148,12 +265,9 @@ def record_last(reports: list[Report], path: Path) -> None:
     fresh = {key(d): d for d in (to_dict(r, embed_traces=True) for r in reports)}
     kept = []
     for c in old:
-        if not isinstance(c, dict):
-            continue
         new = fresh.get(key(c))
-        if new is not None and not new["coverage"]["complete"] \
-                and c.get("coverage", {}).get("complete"):
-            fresh.pop(key(c))  # keep the complete one
+        if new is not None and not finished(new) and finished(c):
+            fresh.pop(key(c))  # keep the finished one
             kept.append(c)
         elif new is None:
             kept.append(c)

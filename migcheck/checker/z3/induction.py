@@ -75,6 +75,7 @@ class Proof:
     strengthener: Strengthener
     results: dict[str, GoalResult]
     seconds: float
+    inductive: bool = True  # False: z3 gave up before the lemmas were inductive
 
     @property
     def lemmas(self) -> list:
@@ -85,7 +86,8 @@ class Proof:
         return self.strengthener.learned
 
     def invariant(self, s: State) -> z3.BoolRef:
-        """The proved invariant over a state (for pruning BMC and liveness obligations)."""
+        """The proved invariant over a state (for pruning BMC and liveness obligations); only
+        meaningful when `inductive`."""
         terms = self.enc.slot_terms(s)
         return z3.And(*(_formula(self.enc, lemma, s, terms) for lemma in self.lemmas))
 
@@ -229,7 +231,13 @@ def prove(enc: Encoder, reach: Reach, goals: list[Goal], timeout_ms: int | None 
             st.add(PropertyLemma(g.name, g.predicate))
     for lemma in seeds:
         st.add(lemma)
-    st.make_inductive()
+    try:
+        st.make_inductive()
+    except ProofTimeout as exc:  # no invariant: every goal not yet refuted stays unknown
+        for g in goals:
+            results.setdefault(g.name, GoalResult(
+                g, "unknown", detail=f"no inductive invariant found ({exc})"))
+        return Proof(enc, st, results, time.perf_counter() - started, inductive=False)
     for g in goals:
         if g.name in results:
             continue
@@ -237,7 +245,10 @@ def prove(enc: Encoder, reach: Reach, goals: list[Goal], timeout_ms: int | None 
             results[g.name] = GoalResult(g, "violated", witness=st.violated[g.name],
                                          detail="a reachable state violates it")
             continue
-        results[g.name] = _decide(st, g)
+        try:
+            results[g.name] = _decide(st, g)
+        except ProofTimeout as exc:
+            results[g.name] = GoalResult(g, "unknown", detail=str(exc))
     return Proof(enc, st, results, time.perf_counter() - started)
 
 

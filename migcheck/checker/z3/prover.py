@@ -13,7 +13,7 @@ from collections.abc import Callable
 import z3
 
 from migcheck.checker.compile import CompiledModel
-from migcheck.checker.decide import STUCK, OnProperty
+from migcheck.checker.decide import INTERRUPTED, STUCK, OnProperty
 from migcheck.checker.explore import Progress, StateGraph, explore
 from migcheck.checker.expr import Var, all_of, lift
 from migcheck.checker.kinds import (
@@ -31,7 +31,7 @@ from migcheck.checker.spec import Model, TupleDomain, scalar
 from migcheck.checker.trace import Trace
 from migcheck.checker.tracebuild import TraceBuilder
 from migcheck.checker.z3 import bmc, induction, lemmas, liveness, ranking
-from migcheck.checker.z3.encode import Encoder
+from migcheck.checker.z3.encode import Encoder, State
 from migcheck.checker.z3.reach import Reach
 
 PROVED, VIOLATED = "proved", "violated"  # the induction goals' statuses
@@ -117,74 +117,96 @@ def run_prove(model: Model, properties: list[Property], depth: int = 40,
               on_property: OnProperty | None = None) -> Report:
     """Every property through z3.  `liveness_by` is "ranking" (falling back to the path
     bound) or "path-bound" (only that; benchmarks/prove.py compares the two).  `progress`
-    sees the guiding exploration, `on_phase` the induction, `on_property` each property."""
+    sees the guiding exploration, `on_phase` the induction, `on_property` each property.
+    On an interrupt (KeyboardInterrupt) the properties not yet decided are unknown and the
+    report is marked interrupted."""
     started = time.perf_counter()
     compiled = CompiledModel(model)
-    graph = explore(compiled, progress=progress)  # a guide: suggests lemmas and rankings
-    if progress is not None:
-        progress(graph, graph.seconds)
-    if graph.domain_error is not None:  # the explorer already met a concrete violation
-        raise out_of_domain(compiled, graph)
-    if on_phase is not None:
-        on_phase("proving the invariant by induction")
-    enc = Encoder(model, abstract=unbounded)
-    rows = lemmas.slot_rows(enc, graph.states)
-    reach = Reach(rows)
-    domains = domain_goals(model)
-    goals = [g for p in properties if (g := goal_of(p, model)) is not None] + \
-        [g for g, _ in domains]
-    proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
-                            seeds=lemmas.candidates(enc, rows))
-    conc = Encoder(model, abstract=False)
-    notes = check_domains(proof, domains, conc, compiled, depth, timeout_s)
-    results = []
-    for i, prop in enumerate(properties, 1):
-        if on_property is not None:
-            on_property(i, len(properties), prop.name)
-        t0 = time.perf_counter()
-        goal = proof.results.get(prop.name)
-        if goal is None and not isinstance(prop, Sometimes):
-            results.append(_result(prop, Verdict.NOT_APPLICABLE, "z3",
-                                   f"{prop.kind}: a branching-time property; decided by"
-                                   " `migcheck check` only"))
-            continue
-        if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
-            if liveness_by == "path-bound":
-                results.append(_path_bound(enc, graph, prop, t0, "not tried"))
-            else:
-                results.append(_liveness(proof, enc, graph, prop, t0))
-            continue
-        if isinstance(prop, Sometimes):
-            results.append(_witness(conc, compiled, graph, model, prop, t0, depth, timeout_s))
-            continue
-        if goal is not None and goal.status == PROVED:
-            results.append(_result(prop, Verdict.PROVED, _method(unbounded, "inductive invariant"),
-                                   f"{len(goal.core)} lemmas used", None,
-                                   proof.show(goal.core), time.perf_counter() - t0))
-            continue
-        bad, kind = bmc_bad(prop, model)
-        found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
-        if found.path is not None:
-            status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
-            trace = make_trace(compiled, prop, kind, found.path)
-            results.append(_result(prop, status, f"BMC at {_bound(model)}",
-                                   f"{kind} at depth {found.depth}", trace, [],
-                                   time.perf_counter() - t0))
-        else:
-            why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
-            if goal is not None and goal.status == VIOLATED:
-                why = "a reachable state violates it, but " + why
-            results.append(_result(prop, Verdict.UNKNOWN, "BMC", why, None, [],
-                                   time.perf_counter() - t0))
+    results: list[PropertyResult] = []
+    notes: tuple[str, ...] = ()
+    try:
+        graph = explore(compiled, progress=progress)  # a guide: suggests lemmas and rankings
+        if graph.interrupted:
+            raise KeyboardInterrupt
+        if progress is not None:
+            progress(graph, graph.seconds)
+        if graph.domain_error is not None:  # the explorer already met a concrete violation
+            raise out_of_domain(compiled, graph)
+        if on_phase is not None:
+            on_phase("proving the invariant by induction")
+        enc = Encoder(model, abstract=unbounded)
+        rows = lemmas.slot_rows(enc, graph.states)
+        reach = Reach(rows)
+        domains = domain_goals(model)
+        goals = [g for p in properties if (g := goal_of(p, model)) is not None] + \
+            [g for g, _ in domains]
+        proof = induction.prove(enc, reach, goals, timeout_ms=int(timeout_s * 1000),
+                                seeds=lemmas.candidates(enc, rows))
+        conc = Encoder(model, abstract=False)
+        notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
+                 f" counterexamples to induction) in {proof.seconds:.1f}s",
+                 *check_domains(proof, domains, conc, compiled, depth, timeout_s))
+        for i, prop in enumerate(properties, 1):
+            if on_property is not None:
+                on_property(i, len(properties), prop.name)
+            results.append(_prove_one(prop, proof, conc, enc, compiled, graph, model, depth,
+                                      timeout_s, unbounded, liveness_by))
+        interrupted = False
+    except KeyboardInterrupt:
+        interrupted = True
+        results += [_result(p, Verdict.UNKNOWN, "z3", INTERRUPTED, None, [], 0.0)
+                    for p in properties[len(results):]]
     scope = ("every number of channel failures (the bound counter is abstracted)" if unbounded
              else f"the bound {_bound(model)}")
-    notes = (f"invariant: {len(proof.lemmas)} lemmas ({proof.learned} learned from"
-             f" counterexamples to induction) in {proof.seconds:.1f}s", *notes)
-    coverage = Coverage(True, METHOD, f"proofs cover {scope}; counterexamples and witnesses"
-                        f" come from BMC at {_bound(model)}, depth <= {depth}",
-                        seconds=time.perf_counter() - started)
+    statement = (f"proofs cover {scope}; counterexamples and witnesses come from BMC at"
+                 f" {_bound(model)}, depth <= {depth}")
+    if interrupted:
+        undecided = sum(r.detail == INTERRUPTED for r in results)
+        statement += f"; INTERRUPTED before {undecided} properties were decided"
+    coverage = Coverage(True, METHOD, statement, seconds=time.perf_counter() - started,
+                        interrupted=interrupted)
     return Report("z3", ModelInfo.of(model), coverage, results,
                   time.perf_counter() - started, notes)
+
+
+def _prove_one(prop: Property, proof: induction.Proof, conc: Encoder, enc: Encoder,
+               compiled: CompiledModel, graph: StateGraph, model: Model, depth: int,
+               timeout_s: float, unbounded: bool, liveness_by: str) -> PropertyResult:
+    t0 = time.perf_counter()
+    goal = proof.results.get(prop.name)
+    if goal is None and not isinstance(prop, Sometimes):
+        return _result(prop, Verdict.NOT_APPLICABLE, "z3",
+                       f"{prop.kind}: a branching-time property; decided by"
+                       " `migcheck check` only")
+    if goal is not None and goal.status == PROVED and isinstance(prop, LeavesEventually):
+        if liveness_by == "path-bound":
+            return _path_bound(enc, graph, prop, t0, "not tried")
+        return _liveness(proof, enc, graph, prop, t0)
+    if isinstance(prop, Sometimes):
+        return _witness(conc, compiled, graph, model, prop, t0, depth, timeout_s)
+    if goal is not None and goal.status == PROVED:
+        return _result(prop, Verdict.PROVED, _method(unbounded, "inductive invariant"),
+                       f"{len(goal.core)} lemmas used", None,
+                       proof.show(goal.core), time.perf_counter() - t0)
+    bad, kind = bmc_bad(prop, model)
+    found = bmc.search(conc, bad, depth, _invariant(proof), timeout_s)
+    if found.path is not None:
+        status = Verdict.WITNESSED if kind == "witness" else Verdict.VIOLATED
+        trace = make_trace(compiled, prop, kind, found.path)
+        return _result(prop, status, f"BMC at {_bound(model)}",
+                       f"{kind} at depth {found.depth}", trace, [],
+                       time.perf_counter() - t0)
+    why = ("no path within " + ("the timeout" if found.exhausted else f"depth {depth}"))
+    if goal is not None and goal.status == VIOLATED:
+        why = "a reachable state violates it, but " + why
+    elif goal is not None and goal.detail and goal.status != PROVED:
+        why = f"{goal.detail}; {why}"
+    return _result(prop, Verdict.UNKNOWN, "BMC", why, None, [], time.perf_counter() - t0)
+
+
+def _invariant(proof: induction.Proof) -> Callable[[State], z3.BoolRef] | None:
+    """The proof's invariant to prune BMC with, if z3 made it inductive (else none)."""
+    return proof.invariant if proof.inductive else None
 
 
 def domain_goals(model: Model) -> list[tuple[induction.Goal, Invariant]]:
@@ -214,7 +236,7 @@ def check_domains(proof: induction.Proof, domains: list[tuple[induction.Goal, In
         if result is not None and result.status == PROVED:
             continue
         bad, kind = bmc_bad(prop, compiled.model)
-        found = bmc.search(conc, bad, depth, proof.invariant, timeout_s)
+        found = bmc.search(conc, bad, depth, _invariant(proof), timeout_s)
         if found.path is not None:
             trace = make_trace(compiled, prop, kind, found.path)
             raise OutOfDomain(f"{prop.statement} is false: a run of {found.depth} steps"
@@ -300,6 +322,8 @@ def _path_bound(enc: Encoder, graph: StateGraph, prop: LeavesEventually, t0: flo
         rows = lemmas.slot_rows(enc, graph.states)
         own = induction.prove(enc, Reach(rows), [goal_of(prop, graph.compiled.model)],
                               seeds=lemmas.candidates(enc, rows))
+        if not own.inductive:
+            raise induction.ProofTimeout("z3 gave up before the invariant was inductive")
         bound = liveness.path_bound(enc, own.invariant, prop.cond, start)
     except (liveness.NoPathBound, induction.ProofTimeout) as exc:
         return _result(prop, Verdict.UNKNOWN, "ranking, path bound", f"{no_ranking}; {exc}",
